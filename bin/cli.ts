@@ -1,0 +1,122 @@
+// cognify: argv -> options -> library call -> human or --json output, exit code per error family.
+import { readFileSync } from 'node:fs';
+import { CognifyError, InputError } from '../src/core/errors.js';
+import { GLOBAL_FLAGS, parseArgs, type FlagSpec } from './args.js';
+import { Context, type Io } from './context.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { init, initFlags } from './commands/init.js';
+import { id, idFlags } from './commands/id.js';
+import { role } from './commands/role.js';
+import { log, logFlags } from './commands/log.js';
+import { verify } from './commands/verify.js';
+import { cat, show } from './commands/show.js';
+
+interface Command {
+  run: (ctx: Context) => Promise<void | number>;
+  flags?: FlagSpec;
+  summary: string;
+  usage: string[];
+}
+
+const COMMANDS: Record<string, Command> = {
+  init: { run: init, flags: initFlags, summary: 'create a repository; your key becomes its first admin', usage: ['init [dir] [--name N]'] },
+  id: {
+    run: id,
+    flags: idFlags,
+    summary: 'keys and identities',
+    usage: [
+      'id new --name N --email E      create a key in $COGNIFY_HOME (passphrase-encrypted)',
+      'id list                        your keys, and the repository\'s identities and roles',
+      'id export <who> [-o file]      write your public identity for another repository',
+      'id import <file>               add someone\'s identity to this repository',
+      'id revoke <who> [--reason R]   revoke a key (admin, or the key\'s owner)',
+    ],
+  },
+  role: {
+    run: role,
+    summary: 'grant and revoke roles (admin)',
+    usage: ['role grant <who> <role>', 'role revoke <who> <role>', 'role list'],
+  },
+  log: {
+    run: log,
+    flags: logFlags,
+    summary: 'the audit log and its proofs',
+    usage: [
+      'log [-n N]                     entries, oldest first (-n: only the last N)',
+      'log proof <seq> [--size N]     RFC 6962 inclusion proof of an entry',
+      'log consistency <old-size> [--size N]   consistency proof between two tree sizes',
+      'log checkpoint                 the latest signed checkpoint (C2SP signed note)',
+    ],
+  },
+  verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },
+  show: { run: show, summary: 'print an object readably', usage: ['show <id|prefix>'] },
+  cat: { run: cat, summary: 'write an object\'s raw canonical CBOR bytes', usage: ['cat <id|prefix>'] },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(cmd?: string): string {
+  if (cmd && COMMANDS[cmd]) {
+    const c = COMMANDS[cmd]!;
+    return [`cognify ${cmd}: ${c.summary}`, '', 'Usage:', ...c.usage.map((u) => `  cognify ${u}`), '', GLOBAL_HELP].join('\n');
+  }
+  return [
+    'cognify — a signed, verifiable record of LLM fine-tuning',
+    '',
+    'Usage: cognify [-C dir] [--json] [--as who] <command> [args]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).flatMap(([name, c]) => [`  ${name.padEnd(10)}${c.summary}`]),
+    '',
+    'Run cognify <command> --help for its usage.',
+    '',
+    GLOBAL_HELP,
+  ].join('\n');
+}
+
+const GLOBAL_HELP = `Global options:
+  -C <dir>        the repository (default: search upward from the current directory)
+  --json          machine-readable output on stdout
+  --as <who>      the key to sign with: email or fingerprint (or COGNIFY_KEY)
+Environment: COGNIFY_HOME (keystore, default ~/.cognify), COGNIFY_PASSPHRASE, COGNIFY_KEY,
+  COGNIFY_LOCK_TIMEOUT_MS (how long to wait for a busy repository, default 10000)`;
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  let ctx: Context | undefined;
+  let json = argv.includes('--json');
+  try {
+    const name = argv.find((a, i) => !a.startsWith('-') && !(i > 0 && ['-C', '--as'].includes(argv[i - 1]!)));
+    const cmd = name === undefined ? undefined : COMMANDS[name];
+    if (name !== undefined && !cmd) throw new InputError('USAGE', `unknown command "${name}"; run cognify --help`, { command: name });
+    const args = parseArgs(
+      argv.filter((a) => a !== name || argv.indexOf(a) !== argv.indexOf(name!)),
+      { ...GLOBAL_FLAGS, ...(cmd?.flags ?? {}) },
+    );
+    if (args.flags.version) {
+      io.stdout.write(`cognify ${version()}\n`);
+      return EXIT.ok;
+    }
+    if (!cmd || args.flags.help) {
+      io.stdout.write(help(name) + '\n');
+      return cmd || args.flags.help ? EXIT.ok : EXIT.usage;
+    }
+    ctx = new Context(io, args);
+    json = ctx.json;
+    const code = await cmd.run(ctx);
+    return typeof code === 'number' ? code : EXIT.ok;
+  } catch (e) {
+    const code = exitCodeFor(e);
+    if (e instanceof CognifyError) {
+      io.stderr.write(`cognify: ${e.message} [${e.code}]\n`);
+      if (json) io.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message } }) + '\n');
+    } else {
+      io.stderr.write(`cognify: internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug; please report it with the command you ran.\n`);
+    }
+    return code;
+  } finally {
+    await ctx?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,295 @@
+// The public Repo facade. Every method that changes the repository goes through `act`: build
+// the objects, make and sign one log entry, check it against the trust rules (the same check
+// `verify` replays), then write objects, entry, indexes and a signed checkpoint in one atomic
+// batch. Any failure before that batch leaves the repository exactly as it was.
+import type { CryptoProvider } from '../core/crypto-provider.js';
+import type { CborValue } from '../core/cbor.js';
+import { InputError, NotFoundError, tagCaller } from '../core/errors.js';
+import { fromUtf8 } from '../core/bytes.js';
+import type { ObjectId } from '../core/ids.js';
+import { createSchemaRegistry, type CognifyObject, type SchemaRegistry } from '../store/object-codec.js';
+import { Store, type Database, type StoredObject, type Transaction } from '../store/store.js';
+import { chainSchemas, ROLES, type IdentityObject, type LogEntry, type Role } from '../chain/chain-types.js';
+import {
+  latestCheckpoint,
+  proveConsistency,
+  proveInclusion,
+  readEntries,
+  readEntry,
+  readHead,
+  stageAppend,
+  stageCheckpoint,
+  type StoredEntry,
+} from '../chain/audit-log.js';
+import { applyEntry, chainRules, holds, type ActionRule, type TrustState } from '../chain/trust.js';
+import { loadTrustState, stageTrustIndex } from '../chain/trust-index.js';
+import { signObject } from '../chain/signed-object.js';
+import { shortFingerprint, type Signer } from '../chain/signer.js';
+import { verifyRepository, type VerifyReport, type VerifyOptions } from '../chain/verify-repo.js';
+
+export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas);
+export const rules: Record<string, ActionRule> = { ...chainRules };
+
+export interface RepoContext {
+  db: Database;
+  crypto: CryptoProvider;
+  dir: string;
+  close: () => Promise<void>;
+  now?: () => Date;
+}
+
+export interface KnownIdentity {
+  fingerprint: string;
+  name: string;
+  email: string;
+  identity: ObjectId;
+  roles: Role[];
+  revoked: boolean;
+  revokedAt?: number;
+}
+
+export interface ActResult {
+  seq: number;
+  entry: ObjectId;
+  subjects: ObjectId[];
+  checkpoint: string;
+}
+
+export class Repo {
+  readonly store: Store;
+  readonly dir: string;
+  readonly crypto: CryptoProvider;
+  private readonly ctx: RepoContext;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private repoId: ObjectId | undefined;
+
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx;
+    this.dir = ctx.dir;
+    this.crypto = ctx.crypto;
+    this.store = new Store({ db: ctx.db, crypto: ctx.crypto, schemas });
+  }
+
+  /** The repository id: the object id of its signed genesis (`repo`) object. */
+  get id(): ObjectId {
+    if (!this.repoId) throw new TypeError('repository not loaded');
+    return this.repoId;
+  }
+
+  /** @internal Used by initRepo before the genesis entry exists. */
+  _setId(id: ObjectId): void {
+    this.repoId = id;
+  }
+
+  /** @internal */
+  async _load(): Promise<this> {
+    const raw = await this.store.getMeta('repo');
+    if (raw === undefined) throw new NotFoundError('REPO_NOT_FOUND', `${this.dir} has a database but no repository record; it was never initialised completely`, {});
+    this.repoId = fromUtf8(raw) as ObjectId;
+    return this;
+  }
+
+  now(): string {
+    return (this.ctx.now?.() ?? new Date()).toISOString();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    await this.ctx.close();
+  }
+
+  /** Serialise writers within this process; LevelDB's lock already excludes other processes. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Perform one logged action. `build` stages the action's objects in `tx` and returns the
+   * subject ids and details; the entry is signed by `signer` and checked before anything is written.
+   */
+  async act(
+    signer: Signer,
+    action: string,
+    build: (tx: Transaction, state: TrustState) => Promise<{ subjects: ObjectId[]; details?: Record<string, CborValue> }> | { subjects: ObjectId[]; details?: Record<string, CborValue> },
+  ): Promise<ActResult> {
+    return this.exclusive(async () => {
+      const state = await loadTrustState(this.store);
+      const tx = this.store.begin();
+      const { subjects, details = {} } = await build(tx, state);
+      const head = await readHead(this.store);
+      const entry = signObject(
+        this.crypto,
+        { type: 'log-entry', v: 1, repo: this.id, seq: head.size, time: this.now(), action, subjects, details, prev: head.head } as CognifyObject,
+        signer,
+      ) as unknown as LogEntry;
+      const encoded = this.store.encode(entry as unknown as CognifyObject);
+      const touched = await applyEntry({ crypto: this.crypto, state, entry, entryId: encoded.id, load: (id) => this.loadStaged(tx, id), rules });
+      const next = stageAppend(tx, head, encoded.bytes, encoded.id);
+      stageTrustIndex(tx, state, touched);
+      const checkpoint = stageCheckpoint(tx, this.id, next, signer);
+      await tx.commit();
+      return { seq: head.size, entry: encoded.id, subjects, checkpoint };
+    });
+  }
+
+  private async loadStaged(tx: Transaction, id: ObjectId): Promise<CognifyObject> {
+    const staged = tx.staging(id);
+    if (staged) return this.store.check(id, staged).value;
+    return (await this.store.get(id)).value;
+  }
+
+  // ---- identities and roles -------------------------------------------------------------
+
+  async identities(): Promise<KnownIdentity[]> {
+    const state = await loadTrustState(this.store);
+    return [...state.keys.values()]
+      .sort((a, b) => a.since - b.since)
+      .map((k) => {
+        const rev = state.revoked.get(k.fingerprint);
+        return {
+          fingerprint: k.fingerprint,
+          name: k.name,
+          email: k.email,
+          identity: k.identity,
+          roles: [...(state.roles.get(k.fingerprint) ?? [])].sort() as Role[],
+          revoked: rev !== undefined,
+          ...(rev !== undefined ? { revokedAt: rev } : {}),
+        };
+      });
+  }
+
+  /** A known key by email (case-insensitive) or fingerprint prefix (8+ hex digits). */
+  async resolveIdentity(who: string): Promise<KnownIdentity> {
+    const all = await this.identities();
+    const w = who.trim().toLowerCase();
+    let hits = all.filter((k) => k.email.toLowerCase() === w);
+    if (!hits.length && /^[0-9a-f]{8,64}$/.test(w)) hits = all.filter((k) => k.fingerprint.startsWith(w));
+    if (hits.length === 1) return hits[0]!;
+    if (!hits.length) throw new NotFoundError('KEY_UNKNOWN', `no identity "${who}" in this repository; import it with cognify id import <file>`, { who });
+    throw new NotFoundError('KEY_AMBIGUOUS', `"${who}" matches ${hits.length} identities (${hits.map((h) => shortFingerprint(h.fingerprint)).join(', ')}); give the fingerprint`, { who });
+  }
+
+  async addIdentity(opts: { identity: IdentityObject; signer: Signer }): Promise<ActResult & { identity: ObjectId }> {
+    try {
+      const r = await this.act(opts.signer, 'identity.add', (tx) => ({ subjects: [tx.putObject(opts.identity as unknown as CognifyObject).id] }));
+      return { ...r, identity: r.subjects[0]! };
+    } catch (e) {
+      throw tagCaller(e, 'addIdentity');
+    }
+  }
+
+  private async roleChange(kind: 'role-grant' | 'role-revoke', opts: { who: string; role: string; signer: Signer }): Promise<ActResult & { object: ObjectId }> {
+    if (!(ROLES as readonly string[]).includes(opts.role)) {
+      throw new InputError('INPUT_INVALID', `unknown role "${opts.role}"; roles are ${ROLES.join(', ')}`, { role: opts.role });
+    }
+    const subject = await this.resolveIdentity(opts.who);
+    const r = await this.act(opts.signer, kind === 'role-grant' ? 'role.grant' : 'role.revoke', (tx) => {
+      const obj = signObject(this.crypto, { type: kind, v: 1, repo: this.id, subject: subject.fingerprint, role: opts.role, time: this.now() }, opts.signer);
+      return { subjects: [tx.putObject(obj).id], details: { subject: subject.fingerprint, role: opts.role } };
+    });
+    return { ...r, object: r.subjects[0]! };
+  }
+
+  async grantRole(opts: { who: string; role: string; signer: Signer }): Promise<ActResult & { grant: ObjectId }> {
+    try {
+      const r = await this.roleChange('role-grant', opts);
+      return { ...r, grant: r.object };
+    } catch (e) {
+      throw tagCaller(e, 'grantRole');
+    }
+  }
+
+  async revokeRole(opts: { who: string; role: string; signer: Signer }): Promise<ActResult & { revocation: ObjectId }> {
+    try {
+      const r = await this.roleChange('role-revoke', opts);
+      return { ...r, revocation: r.object };
+    } catch (e) {
+      throw tagCaller(e, 'revokeRole');
+    }
+  }
+
+  async revokeKey(opts: { who: string; reason?: string; signer: Signer }): Promise<ActResult & { revocation: ObjectId }> {
+    try {
+      const subject = await this.resolveIdentity(opts.who);
+      const r = await this.act(opts.signer, 'key.revoke', (tx) => {
+        const obj = signObject(this.crypto, { type: 'key-revoke', v: 1, repo: this.id, subject: subject.fingerprint, reason: opts.reason ?? '', time: this.now() }, opts.signer);
+        return { subjects: [tx.putObject(obj).id], details: { subject: subject.fingerprint } };
+      });
+      return { ...r, revocation: r.subjects[0]! };
+    } catch (e) {
+      throw tagCaller(e, 'revokeKey');
+    }
+  }
+
+  /** Whether `fingerprint` currently holds `role` (and is not revoked). */
+  async hasRole(fingerprint: string, role: Role): Promise<boolean> {
+    return holds(await loadTrustState(this.store), fingerprint, role);
+  }
+
+  // ---- objects --------------------------------------------------------------------------
+
+  async resolve(idOrPrefix: string): Promise<ObjectId> {
+    return this.store.resolve(idOrPrefix);
+  }
+
+  /** An object by id or unique prefix, fully checked (hash, canonical form, schema). */
+  async getObject(idOrPrefix: string): Promise<StoredObject> {
+    try {
+      return await this.store.get(await this.store.resolve(idOrPrefix));
+    } catch (e) {
+      throw tagCaller(e, 'getObject');
+    }
+  }
+
+  // ---- audit log ------------------------------------------------------------------------
+
+  async logSize(): Promise<number> {
+    return (await readHead(this.store)).size;
+  }
+
+  log(opts: { from?: number; to?: number } = {}): AsyncIterable<StoredEntry> {
+    return readEntries(this.store, opts);
+  }
+
+  logEntry(seq: number): Promise<StoredEntry> {
+    return readEntry(this.store, seq);
+  }
+
+  logProof(seq: number, size?: number) {
+    return proveInclusion(this.store, seq, size);
+  }
+
+  logConsistency(oldSize: number, newSize?: number) {
+    return proveConsistency(this.store, oldSize, newSize);
+  }
+
+  async checkpoint(): Promise<string> {
+    const note = await latestCheckpoint(this.store);
+    if (note === undefined) throw new NotFoundError('NOT_FOUND', 'this repository has no checkpoint yet', {});
+    return note;
+  }
+
+  async verify(opts: Omit<VerifyOptions, 'store' | 'rules'> = {}): Promise<VerifyReport> {
+    return verifyRepository({ ...opts, store: this.store, rules });
+  }
+}
+
+/** The JSON shape of a log entry (`cognify log --json`). */
+export function entryJson(e: StoredEntry): Record<string, unknown> {
+  const { entry } = e;
+  return {
+    seq: entry.seq,
+    id: e.id,
+    time: entry.time,
+    actor: entry.signer,
+    action: entry.action,
+    subjects: entry.subjects,
+    details: entry.details,
+    prev: entry.prev,
+  };
+}

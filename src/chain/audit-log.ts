@@ -1,0 +1,180 @@
+// The append-only audit log. Each entry is a signed `log-entry` object stored under its
+// sequence number; entries chain by `prev` (the id of the previous entry) and are the leaves of
+// an RFC 6962 Merkle tree (leaf = SHA-256(0x00 ‖ entry bytes)). The tree's compact frontier is
+// kept in meta so an append costs O(log n); leaf hashes are indexed so proofs read 32 bytes per
+// entry instead of re-hashing the log. After every operation the actor signs a checkpoint in the
+// C2SP signed-note format (src/chain/signed-note.ts).
+import type { CryptoProvider } from '../core/crypto-provider.js';
+import { decode, encode, type CborValue } from '../core/cbor.js';
+import { IntegrityError, NotFoundError, InputError } from '../core/errors.js';
+import { fromUtf8, plain, toHex, utf8 } from '../core/bytes.js';
+import { idFromDigest, idHex, type ObjectId } from '../core/ids.js';
+import type { Store, Transaction } from '../store/store.js';
+import { decodeObject } from '../store/object-codec.js';
+import type { LogEntry } from './chain-types.js';
+import { consistencyProof, frontierAppend, frontierRoot, inclusionProof, leafHash, rootFromLeafHashes, type Frontier } from './merkle.js';
+import { formatCheckpointBody, signNote } from './signed-note.js';
+import { shortFingerprint, type Signer } from './signer.js';
+
+export const seqKey = (seq: number): string => seq.toString().padStart(12, '0');
+const HEAD_KEY = 'log/head';
+const CHECKPOINT_KEY = 'checkpoint';
+const checkpointKey = (size: number) => `checkpoint/${seqKey(size)}`;
+const leafKey = (seq: number) => `leaf/${seqKey(seq)}`;
+
+export interface LogHead {
+  size: number;
+  /** Id of the last entry, null for an empty log. */
+  head: ObjectId | null;
+  frontier: Frontier;
+}
+
+export interface StoredEntry {
+  seq: number;
+  id: ObjectId;
+  bytes: Uint8Array;
+  entry: LogEntry;
+}
+
+export function originOf(repo: ObjectId): string {
+  return `cognify/${idHex(repo)}`;
+}
+
+/** Key name used in checkpoint signature lines: no spaces or '+', as C2SP signed-note requires. */
+export function noteKeyName(fingerprint: string): string {
+  return `cognify-${shortFingerprint(fingerprint)}`;
+}
+
+export async function readHead(store: Store): Promise<LogHead> {
+  const raw = await store.getMeta(HEAD_KEY);
+  if (raw === undefined) return { size: 0, head: null, frontier: [] };
+  const v = decode(raw) as { size: number; head: ObjectId | null; frontier: Uint8Array[] };
+  return { size: v.size, head: v.head, frontier: v.frontier };
+}
+
+export function entryId(crypto: CryptoProvider, bytes: Uint8Array): ObjectId {
+  return idFromDigest(crypto.sha256(bytes));
+}
+
+/** Stage an entry, its leaf hash and the new head into `tx`. Returns the new head. */
+export function stageAppend(tx: Transaction, head: LogHead, bytes: Uint8Array, id: ObjectId): LogHead {
+  const crypto = tx.store.crypto;
+  const leaf = leafHash(crypto, bytes);
+  tx.put('log', seqKey(head.size), bytes);
+  tx.put('indexes', leafKey(head.size), leaf);
+  const next: LogHead = { size: head.size + 1, head: id, frontier: frontierAppend(crypto, head.frontier, head.size, leaf) };
+  tx.put('meta', HEAD_KEY, encode({ size: next.size, head: next.head, frontier: next.frontier } as CborValue));
+  return next;
+}
+
+/** Sign and stage the checkpoint for `head`; returns the note text. */
+export function stageCheckpoint(tx: Transaction, repo: ObjectId, head: LogHead, signer: Signer): string {
+  const crypto = tx.store.crypto;
+  const body = formatCheckpointBody({ origin: originOf(repo), size: head.size, root: frontierRoot(crypto, head.frontier) });
+  const note = signNote(crypto, body, noteKeyName(signer.fingerprint), signer);
+  tx.put('meta', CHECKPOINT_KEY, utf8(note));
+  tx.put('meta', checkpointKey(head.size), utf8(note));
+  return note;
+}
+
+export async function latestCheckpoint(store: Store): Promise<string | undefined> {
+  const raw = await store.getMeta(CHECKPOINT_KEY);
+  return raw === undefined ? undefined : fromUtf8(raw);
+}
+
+/** The checkpoint note written when the log had `size` entries, if one was. */
+export async function checkpointAt(store: Store, size: number): Promise<string | undefined> {
+  const raw = await store.getMeta(checkpointKey(size));
+  return raw === undefined ? undefined : fromUtf8(raw);
+}
+
+export async function* storedCheckpoints(store: Store): AsyncIterable<{ size: number; note: string }> {
+  for await (const [k, v] of store.sub.meta.iterator({ gt: 'checkpoint/', lt: 'checkpoint/\uffff' })) {
+    yield { size: Number(k.slice('checkpoint/'.length)), note: fromUtf8(v) };
+  }
+}
+
+/** Decode a stored entry strictly. Throws IntegrityError naming the entry. */
+export function decodeEntry(store: Store, seq: number, raw: Uint8Array): StoredEntry {
+  const bytes = plain(raw);
+  const entry = decodeObject(store.schemas, bytes, `log entry ${seq}`) as unknown as LogEntry;
+  if (entry.type !== 'log-entry') throw new IntegrityError('LOG_BROKEN', `log entry ${seq}: holds a ${entry.type}, not a log entry`, { seq });
+  return { seq, id: entryId(store.crypto, bytes), bytes, entry };
+}
+
+/** Entries in order, from `from` (inclusive) to `to` (exclusive). Streams; never loads the whole log. */
+export async function* readEntries(store: Store, opts: { from?: number; to?: number } = {}): AsyncIterable<StoredEntry> {
+  const range: { gte: string; lt?: string } = { gte: seqKey(opts.from ?? 0) };
+  if (opts.to !== undefined) range.lt = seqKey(opts.to);
+  for await (const [k, v] of store.sub.log.iterator(range)) {
+    yield decodeEntry(store, Number(k), v);
+  }
+}
+
+export async function readEntry(store: Store, seq: number): Promise<StoredEntry> {
+  const raw = await store.sub.log.get(seqKey(seq));
+  if (raw === undefined) throw new NotFoundError('NOT_FOUND', `log entry ${seq} does not exist`, { seq });
+  return decodeEntry(store, seq, raw);
+}
+
+/** The indexed leaf hashes of the first `size` entries (32 bytes each). */
+export async function readLeafHashes(store: Store, size: number): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const [, v] of store.sub.indexes.iterator({ gte: leafKey(0), lt: leafKey(size) })) out.push(plain(v));
+  if (out.length !== size) throw new IntegrityError('LOG_BROKEN', `leaf index holds ${out.length} of ${size} entries; run cognify verify`, { size });
+  return out;
+}
+
+function checkSize(what: string, n: number, size: number, min: number): void {
+  if (!Number.isSafeInteger(n) || n < min || n > size) {
+    throw new InputError('INPUT_INVALID', `${what} ${n} is out of range: the log has ${size} entries`, { n, size });
+  }
+}
+
+export interface InclusionProofResult {
+  seq: number;
+  size: number;
+  leafHash: string;
+  root: string;
+  proof: string[];
+}
+
+export async function proveInclusion(store: Store, seq: number, size?: number): Promise<InclusionProofResult> {
+  const head = await readHead(store);
+  const n = size ?? head.size;
+  checkSize('tree size', n, head.size, 1);
+  checkSize('entry', seq, n - 1, 0);
+  const leaves = await readLeafHashes(store, n);
+  const crypto = store.crypto;
+  return {
+    seq,
+    size: n,
+    leafHash: toHex(leaves[seq]!),
+    root: toHex(rootFromLeafHashes(crypto, leaves, n)),
+    proof: inclusionProof(crypto, leaves, seq, n).map(toHex),
+  };
+}
+
+export interface ConsistencyProofResult {
+  oldSize: number;
+  newSize: number;
+  oldRoot: string;
+  newRoot: string;
+  proof: string[];
+}
+
+export async function proveConsistency(store: Store, oldSize: number, newSize?: number): Promise<ConsistencyProofResult> {
+  const head = await readHead(store);
+  const n = newSize ?? head.size;
+  checkSize('new size', n, head.size, 1);
+  checkSize('old size', oldSize, n, 1);
+  const leaves = await readLeafHashes(store, n);
+  const crypto = store.crypto;
+  return {
+    oldSize,
+    newSize: n,
+    oldRoot: toHex(rootFromLeafHashes(crypto, leaves, oldSize)),
+    newRoot: toHex(rootFromLeafHashes(crypto, leaves, n)),
+    proof: consistencyProof(crypto, leaves, oldSize, n).map(toHex),
+  };
+}

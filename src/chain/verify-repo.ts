@@ -1,0 +1,220 @@
+// `verify` rechecks everything from the stored bytes alone: the log replayed entry by entry
+// (canonical form, schema, hash chain, signature, the signer's role at that point, every subject
+// object present and intact), the Merkle root against every stored checkpoint and the latest one,
+// every other object and chunk, refs, and the derived indexes. It reports problems in the order
+// found, the first broken link first, and never changes anything.
+import { encode } from '../core/cbor.js';
+import { CognifyError } from '../core/errors.js';
+import { bytesEqual, fromUtf8, plain, toHex } from '../core/bytes.js';
+import type { ObjectId } from '../core/ids.js';
+import type { CognifyObject } from '../store/object-codec.js';
+import type { Store } from '../store/store.js';
+import { decodeEntry, noteKeyName, originOf, readHead, seqKey, type LogHead } from './audit-log.js';
+import { frontierAppend, frontierRoot, leafHash, type Frontier } from './merkle.js';
+import { verifyNote } from './signed-note.js';
+import { applyEntry, emptyTrustState, type ActionRule, type TrustState } from './trust.js';
+import { keyIndexValue, rolesIndexValue } from './trust-index.js';
+import { isSigned, verifyObjectSignature } from './signed-object.js';
+import { fingerprintOf } from './signer.js';
+
+export interface VerifyProblem {
+  where: string;
+  what: string;
+  code: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  objects: number;
+  chunks: number;
+  signatures: number;
+  logEntries: number;
+  checkpoints: number;
+  problems: VerifyProblem[];
+}
+
+export interface VerifyOptions {
+  store: Store;
+  rules: Record<string, ActionRule>;
+  /** Stop collecting after this many problems (default 100). */
+  maxProblems?: number;
+  onProgress?: (p: { phase: string; done: number }) => void;
+  signal?: AbortSignal;
+}
+
+const MAX_DEFAULT = 100;
+
+function describe(e: unknown): { what: string; code: string } {
+  if (e instanceof CognifyError) return { what: e.message, code: e.code };
+  return { what: String((e as Error)?.message ?? e), code: 'INTERNAL' };
+}
+
+export async function verifyRepository(opts: VerifyOptions): Promise<VerifyReport> {
+  const { store } = opts;
+  const crypto = store.crypto;
+  const max = opts.maxProblems ?? MAX_DEFAULT;
+  const report: VerifyReport = { ok: false, objects: 0, chunks: 0, signatures: 0, logEntries: 0, checkpoints: 0, problems: [] };
+  const problem = (where: string, e: unknown | string, code?: string) => {
+    if (report.problems.length >= max) return;
+    report.problems.push(typeof e === 'string' ? { where, what: e, code: code ?? 'INTEGRITY' } : { where, ...describe(e) });
+  };
+  const counter = { signatures: 0 };
+  const checked = new Set<string>();
+
+  // Objects referenced by the log are checked on first load and remembered.
+  const load = async (id: ObjectId): Promise<CognifyObject> => {
+    const obj = (await store.get(id)).value;
+    checked.add(id);
+    return obj;
+  };
+
+  // ---- 1. the repository record -------------------------------------------------------------
+  let repoId: ObjectId | undefined;
+  const rawRepo = await store.getMeta('repo');
+  if (rawRepo === undefined) problem('meta repo', 'the repository id is missing', 'LOG_BROKEN');
+  else {
+    try {
+      repoId = fromUtf8(rawRepo) as ObjectId;
+    } catch (e) {
+      problem('meta repo', e);
+    }
+  }
+
+  // ---- 2. replay the log --------------------------------------------------------------------
+  const state: TrustState = emptyTrustState();
+  let frontier: Frontier = [];
+  let logOk = true;
+  const cpIter = store.sub.meta.iterator({ gt: 'checkpoint/', lt: 'checkpoint/\uffff' })[Symbol.asyncIterator]();
+  let nextCp = await cpIter.next();
+  const checkCheckpoint = (label: string, note: string, size: number, root: Uint8Array) => {
+    try {
+      const keyName = /\n\u2014 (\S+) /.exec(note)?.[1] ?? '';
+      const fp16 = keyName.startsWith('cognify-') ? keyName.slice('cognify-'.length) : '';
+      const key = [...state.keys.values()].find((k) => fp16.length === 16 && k.fingerprint.startsWith(fp16));
+      if (!key) return problem(label, `signed by ${keyName || 'no key'}, which is not a key known to this repository`, 'KEY_UNKNOWN');
+      const cp = verifyNote(crypto, note, noteKeyName(key.fingerprint), key.publicKey);
+      counter.signatures++;
+      if (repoId && cp.origin !== originOf(repoId)) return problem(label, `origin "${cp.origin}" is not this repository's log`, 'PROOF_INVALID');
+      if (cp.size !== size) return problem(label, `claims tree size ${cp.size}, expected ${size}`, 'PROOF_INVALID');
+      if (!bytesEqual(cp.root, root)) return problem(label, `root hash ${toHex(cp.root)} does not match the log's root ${toHex(root)} at size ${size}; the log was rewritten`, 'PROOF_INVALID');
+      report.checkpoints++;
+    } catch (e) {
+      problem(label, e);
+    }
+  };
+
+  let expectSeq = 0;
+  for await (const [k, v] of store.sub.log.iterator()) {
+    opts.signal?.throwIfAborted();
+    const seq = Number(k);
+    if (k !== seqKey(expectSeq)) {
+      problem(`log entry ${expectSeq}`, `missing: the next stored entry is ${k}`, 'LOG_BROKEN');
+      logOk = false;
+      break;
+    }
+    try {
+      const se = decodeEntry(store, seq, v);
+      await applyEntry({ crypto, state, entry: se.entry, entryId: se.id, load, rules: opts.rules }, counter);
+      if (seq === 0 && repoId !== undefined && se.entry.repo !== repoId) {
+        problem('meta repo', `records repository ${repoId} but the log's genesis creates ${se.entry.repo}`, 'LOG_BROKEN');
+      }
+      const leaf = leafHash(crypto, se.bytes);
+      const stored = await store.getIndex(`leaf/${seqKey(seq)}`);
+      if (!stored || !bytesEqual(stored, leaf)) problem(`index leaf/${seq}`, 'leaf hash index disagrees with the entry', 'LOG_BROKEN');
+      frontier = frontierAppend(crypto, frontier, seq, leaf);
+    } catch (e) {
+      problem(`log entry ${seq}`, e);
+      logOk = false;
+      break;
+    }
+    expectSeq++;
+    report.logEntries++;
+    // checkpoints written when the log had `expectSeq` entries
+    while (!nextCp.done && Number(nextCp.value[0].slice('checkpoint/'.length)) <= expectSeq) {
+      const size = Number(nextCp.value[0].slice('checkpoint/'.length));
+      const note = fromUtf8(plain(nextCp.value[1]));
+      if (size === expectSeq) checkCheckpoint(`checkpoint at size ${size}`, note, size, frontierRoot(crypto, frontier));
+      else problem(`checkpoint at size ${size}`, 'has no matching log position', 'PROOF_INVALID');
+      nextCp = await cpIter.next();
+    }
+    if (report.logEntries % 1000 === 0) opts.onProgress?.({ phase: 'log', done: report.logEntries });
+  }
+  await (cpIter as unknown as { return?: () => Promise<unknown> }).return?.();
+  if (report.logEntries === 0 && logOk) problem('log', 'the audit log is empty; the repository was never initialised', 'LOG_BROKEN');
+
+  // ---- 3. head, latest checkpoint, indexes ---------------------------------------------------
+  let head: LogHead | undefined;
+  try {
+    head = await readHead(store);
+  } catch (e) {
+    problem('meta log/head', e);
+  }
+  if (logOk && head) {
+    if (head.size !== state.size || head.head !== state.head) {
+      problem('meta log/head', `records ${head.size} entries ending at ${head.head}, the log has ${state.size} ending at ${state.head}`, 'LOG_BROKEN');
+    } else if (head.frontier.length !== frontier.length || head.frontier.some((h, i) => !bytesEqual(h, frontier[i]!))) {
+      problem('meta log/head', 'stored Merkle frontier disagrees with the log', 'LOG_BROKEN');
+    }
+    const latest = await store.getMeta('checkpoint');
+    if (latest === undefined) problem('checkpoint', 'no checkpoint is stored', 'PROOF_INVALID');
+    else {
+      try {
+        checkCheckpoint('latest checkpoint', fromUtf8(latest), state.size, frontierRoot(crypto, frontier));
+      } catch (e) {
+        problem('latest checkpoint', e);
+      }
+    }
+    await compareIndexes(store, state, problem);
+  }
+
+  // ---- 4. every other object, chunk and ref --------------------------------------------------
+  for await (const [hex, raw] of store.sub.objects.iterator()) {
+    opts.signal?.throwIfAborted();
+    report.objects++;
+    const id = `sha256:${hex}` as ObjectId;
+    if (checked.has(id)) continue;
+    try {
+      const { value } = store.check(id, plain(raw));
+      if (isSigned(value)) {
+        const pub = value.type === 'identity' ? (value.publicKey as Uint8Array) : state.keys.get(value.signer)?.publicKey;
+        if (value.type === 'identity' && fingerprintOf(crypto, pub!) !== value.signer) problem(`object ${id}`, 'identity signer is not the fingerprint of its key', 'OBJECT_INVALID');
+        else if (pub) {
+          if (!verifyObjectSignature(crypto, value, pub)) problem(`object ${id}`, `${value.type} signature does not verify`, 'SIGNATURE_INVALID');
+          else counter.signatures++;
+        }
+      }
+    } catch (e) {
+      problem(`object ${id}`, e);
+    }
+    if (report.objects % 5000 === 0) opts.onProgress?.({ phase: 'objects', done: report.objects });
+  }
+  for await (const [hex, raw] of store.sub.chunks.iterator()) {
+    report.chunks++;
+    const actual = toHex(crypto.sha256(raw));
+    if (actual !== hex) problem(`chunk sha256:${hex}`, `bytes hash to sha256:${actual}; the chunk was altered`, 'HASH_MISMATCH');
+  }
+  for await (const [name, id] of store.refs()) {
+    if (!(await store.has(id))) problem(`ref ${name}`, `points to ${id}, which is not in the repository`, 'NOT_FOUND');
+  }
+
+  report.signatures = counter.signatures;
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+/** The indexes must equal the state rebuilt from the log. */
+async function compareIndexes(store: Store, state: TrustState, problem: (where: string, e: string, code?: string) => void): Promise<void> {
+  const expected = new Map<string, Uint8Array>();
+  for (const k of state.keys.values()) expected.set(`key/${k.fingerprint}`, keyIndexValue(k));
+  for (const [fp, roles] of state.roles) if (roles.size) expected.set(`roles/${fp}`, rolesIndexValue(roles));
+  for (const [fp, seq] of state.revoked) expected.set(`revoked/${fp}`, encode(seq));
+  for (const prefix of ['key/', 'roles/', 'revoked/']) {
+    for await (const [k, v] of store.sub.indexes.iterator({ gte: prefix, lt: prefix + '\uffff' })) {
+      const want = expected.get(k);
+      if (!want) problem(`index ${k}`, 'is not derived from the log (an added or leftover record)', 'LOG_BROKEN');
+      else if (!bytesEqual(plain(v), want)) problem(`index ${k}`, 'disagrees with the state rebuilt from the log', 'LOG_BROKEN');
+      expected.delete(k);
+    }
+  }
+  for (const k of expected.keys()) problem(`index ${k}`, 'is missing', 'LOG_BROKEN');
+}

@@ -1,0 +1,233 @@
+// The object store and refs over abstract-level. Sublevels (DESIGN.md "Store"):
+//   objects  <64 hex>            -> canonical CBOR of a structured object
+//   chunks   <64 hex>            -> raw data bytes (datasets)
+//   refs     <name>              -> object id (utf-8)
+//   log      <seq, 12 digits>    -> canonical CBOR of a signed log entry
+//   meta     <key>               -> repository metadata (repo id, frontier, checkpoints)
+//   indexes  <key>               -> derived state rebuilt by verify (roles, identities, leaf hashes)
+// Objects are immutable. Everything an operation changes goes into one atomic batch
+// (`Transaction.commit`): a crash leaves the repository as it was, plus nothing.
+import type { CryptoProvider } from '../core/crypto-provider.js';
+import { IntegrityError, NotFoundError, InputError } from '../core/errors.js';
+import { fromUtf8, plain, utf8 } from '../core/bytes.js';
+import { idFromDigest, idHex, isObjectId, parseIdPrefix, type ObjectId } from '../core/ids.js';
+import { decodeObject, encodeObject, type CognifyObject, type SchemaRegistry } from './object-codec.js';
+
+/** The part of an abstract-level sublevel this store uses (values are Uint8Array, keys strings). */
+export interface Sublevel {
+  get(key: string): Promise<Uint8Array | undefined>;
+  getMany(keys: string[]): Promise<(Uint8Array | undefined)[]>;
+  iterator(options?: RangeOptions): AsyncIterable<[string, Uint8Array]> & { close(): Promise<void> };
+  keys(options?: RangeOptions): AsyncIterable<string> & { close(): Promise<void> };
+}
+
+export interface RangeOptions {
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+  limit?: number;
+  reverse?: boolean;
+}
+
+export interface Database {
+  sublevel(name: string, options: { valueEncoding: 'view' }): Sublevel;
+  batch(ops: BatchOp[]): Promise<void>;
+}
+
+export interface BatchOp {
+  type: 'put' | 'del';
+  sublevel: Sublevel;
+  key: string;
+  value?: Uint8Array;
+}
+
+export const SUBLEVELS = ['objects', 'chunks', 'refs', 'log', 'meta', 'indexes'] as const;
+export type SublevelName = (typeof SUBLEVELS)[number];
+
+export interface StoreOptions {
+  db: Database;
+  crypto: CryptoProvider;
+  schemas: SchemaRegistry;
+}
+
+export interface StoredObject<T extends CognifyObject = CognifyObject> {
+  id: ObjectId;
+  bytes: Uint8Array;
+  value: T;
+}
+
+export class Store {
+  readonly db: Database;
+  readonly crypto: CryptoProvider;
+  readonly schemas: SchemaRegistry;
+  readonly sub: Record<SublevelName, Sublevel>;
+
+  constructor({ db, crypto, schemas }: StoreOptions) {
+    this.db = db;
+    this.crypto = crypto;
+    this.schemas = schemas;
+    this.sub = Object.fromEntries(SUBLEVELS.map((n) => [n, db.sublevel(n, { valueEncoding: 'view' })])) as Record<SublevelName, Sublevel>;
+  }
+
+  hashId(bytes: Uint8Array): ObjectId {
+    return idFromDigest(this.crypto.sha256(bytes));
+  }
+
+  /** Raw stored bytes of an object, unchecked; undefined when absent. */
+  async getRaw(id: ObjectId): Promise<Uint8Array | undefined> {
+    const v = await this.sub.objects.get(idHex(id));
+    return v === undefined ? undefined : plain(v);
+  }
+
+  async has(id: ObjectId): Promise<boolean> {
+    return (await this.sub.objects.get(idHex(id))) !== undefined;
+  }
+
+  /**
+   * Read an object and check everything about it: the bytes hash to the id, the CBOR is
+   * canonical, the type is known and the fields match its schema.
+   */
+  async get<T extends CognifyObject = CognifyObject>(id: ObjectId, expectType?: T['type']): Promise<StoredObject<T>> {
+    const bytes = await this.getRaw(id);
+    if (bytes === undefined) throw new NotFoundError('NOT_FOUND', `object ${id} is not in this repository`, { id });
+    return this.check<T>(id, bytes, expectType);
+  }
+
+  check<T extends CognifyObject = CognifyObject>(id: ObjectId, bytes: Uint8Array, expectType?: string): StoredObject<T> {
+    const actual = this.hashId(bytes);
+    if (actual !== id) {
+      throw new IntegrityError('HASH_MISMATCH', `object ${id}: stored bytes hash to ${actual}; the object was altered`, { id, actual });
+    }
+    const value = decodeObject(this.schemas, bytes, `object ${id}`) as T;
+    if (expectType !== undefined && value.type !== expectType) {
+      throw new IntegrityError('OBJECT_INVALID', `object ${id} is a ${value.type}, expected a ${expectType}`, { id, type: value.type, expected: expectType });
+    }
+    return { id, bytes, value };
+  }
+
+  /** Encode (validating) an object and compute its id, without writing it. */
+  encode<T extends CognifyObject>(value: T): StoredObject<T> {
+    const bytes = encodeObject(this.schemas, value);
+    return { id: this.hashId(bytes), bytes, value };
+  }
+
+  /**
+   * Resolve a full id or a unique prefix of 7+ hex digits. An ambiguous prefix lists the
+   * candidates (up to 10) so the user can pick one.
+   */
+  async resolve(input: string): Promise<ObjectId> {
+    if (isObjectId(input) && (await this.has(input))) return input;
+    const hex = parseIdPrefix(input);
+    const found: string[] = [];
+    for await (const key of this.sub.objects.keys({ gte: hex, lt: hex + 'g', limit: 11 })) found.push(key);
+    if (found.length === 0) throw new NotFoundError('NOT_FOUND', `no object matches "${input}"; list objects with cognify log`, { input });
+    if (found.length > 1) {
+      const candidates = found.slice(0, 10).map((h) => `sha256:${h}`);
+      throw new NotFoundError(
+        'ID_AMBIGUOUS',
+        `"${input}" matches ${found.length > 10 ? 'more than 10' : found.length} objects (${candidates.join(', ')}); give more digits`,
+        { input, candidates },
+      );
+    }
+    return `sha256:${found[0]}`;
+  }
+
+  async getRef(name: string): Promise<ObjectId | undefined> {
+    const v = await this.sub.refs.get(name);
+    return v === undefined ? undefined : (fromUtf8(v) as ObjectId);
+  }
+
+  async *refs(prefix = ''): AsyncIterable<[string, ObjectId]> {
+    for await (const [k, v] of this.sub.refs.iterator({ gte: prefix, lt: prefix + '\uffff' })) yield [k, fromUtf8(v) as ObjectId];
+  }
+
+  async getMeta(key: string): Promise<Uint8Array | undefined> {
+    const v = await this.sub.meta.get(key);
+    return v === undefined ? undefined : plain(v);
+  }
+
+  async getIndex(key: string): Promise<Uint8Array | undefined> {
+    const v = await this.sub.indexes.get(key);
+    return v === undefined ? undefined : plain(v);
+  }
+
+  begin(): Transaction {
+    return new Transaction(this);
+  }
+}
+
+const REF_NAME = /^[a-z][a-z0-9-]*(?:\/[A-Za-z0-9._-]+)+$/;
+
+export function checkRefName(name: string): void {
+  if (!REF_NAME.test(name) || name.includes('..') || name.length > 255) {
+    throw new InputError('INPUT_INVALID', `"${name}" is not a valid ref name; use kind/name with letters, digits, ".", "_" or "-"`, { name });
+  }
+}
+
+/**
+ * Everything one operation writes, applied in a single atomic LevelDB batch. Ref updates are
+ * compare-and-swap: `commit` re-reads each ref and fails with REF_CONFLICT, writing nothing,
+ * if it moved since the caller read it. Callers hold the repository's write lock, so the
+ * check and the batch cannot interleave with another writer.
+ */
+export class Transaction {
+  private readonly ops: BatchOp[] = [];
+  private readonly cas: { name: string; expected: ObjectId | undefined }[] = [];
+  private readonly staged = new Map<string, Uint8Array>();
+  private done = false;
+
+  constructor(readonly store: Store) {}
+
+  putObject<T extends CognifyObject>(value: T): StoredObject<T> {
+    const obj = this.store.encode(value);
+    this.putEncoded(obj.id, obj.bytes);
+    return obj;
+  }
+
+  putEncoded(id: ObjectId, bytes: Uint8Array): void {
+    const key = idHex(id);
+    if (this.staged.has(key)) return;
+    this.staged.set(key, bytes);
+    this.ops.push({ type: 'put', sublevel: this.store.sub.objects, key, value: bytes });
+  }
+
+  /** An object staged in this transaction (not yet committed), if any. */
+  staging(id: ObjectId): Uint8Array | undefined {
+    return this.staged.get(idHex(id));
+  }
+
+  setRef(name: string, expected: ObjectId | undefined, value: ObjectId): void {
+    checkRefName(name);
+    this.cas.push({ name, expected });
+    this.ops.push({ type: 'put', sublevel: this.store.sub.refs, key: name, value: utf8(value) });
+  }
+
+  put(sub: SublevelName, key: string, value: Uint8Array): void {
+    this.ops.push({ type: 'put', sublevel: this.store.sub[sub], key, value });
+  }
+
+  del(sub: SublevelName, key: string): void {
+    this.ops.push({ type: 'del', sublevel: this.store.sub[sub], key });
+  }
+
+  get size(): number {
+    return this.ops.length;
+  }
+
+  async commit(): Promise<void> {
+    if (this.done) throw new TypeError('transaction already committed');
+    this.done = true;
+    for (const { name, expected } of this.cas) {
+      const now = await this.store.getRef(name);
+      if (now !== expected) {
+        throw new IntegrityError('REF_CONFLICT', `ref ${name} moved to ${now ?? '(none)'} while this operation ran; nothing was written, run it again`, {
+          name,
+          expected,
+          actual: now,
+        });
+      }
+    }
+    if (this.ops.length) await this.store.db.batch(this.ops);
+  }
+}
