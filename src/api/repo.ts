@@ -4,9 +4,8 @@
 // batch. Any failure before that batch leaves the repository exactly as it was.
 import type { CryptoProvider } from '../core/crypto-provider.js';
 import type { CborValue } from '../core/cbor.js';
-import { InputError, NotFoundError, tagCaller } from '../core/errors.js';
-import { fromUtf8 } from '../core/bytes.js';
-import type { ObjectId } from '../core/ids.js';
+import { InputError, IntegrityError, NotFoundError, tagCaller } from '../core/errors.js';
+import { isObjectId, type ObjectId } from '../core/ids.js';
 import { createSchemaRegistry, type CognifyObject, type SchemaRegistry } from '../store/object-codec.js';
 import { Store, type Database, type StoredObject, type Transaction } from '../store/store.js';
 import { chainSchemas, ROLES, type IdentityObject, type LogEntry, type Role } from '../chain/chain-types.js';
@@ -73,7 +72,9 @@ export class Repo {
 
   /** The repository id: the object id of its signed genesis (`repo`) object. */
   get id(): ObjectId {
-    if (!this.repoId) throw new TypeError('repository not loaded');
+    if (!this.repoId || !isObjectId(this.repoId)) {
+      throw new IntegrityError('LOG_BROKEN', `the repository id stored in ${this.dir} is damaged; run cognify verify`, {});
+    }
     return this.repoId;
   }
 
@@ -86,7 +87,8 @@ export class Repo {
   async _load(): Promise<this> {
     const raw = await this.store.getMeta('repo');
     if (raw === undefined) throw new NotFoundError('REPO_NOT_FOUND', `${this.dir} has a database but no repository record; it was never initialised completely`, {});
-    this.repoId = fromUtf8(raw) as ObjectId;
+    // Not validated here: a damaged record must still let `verify` open the repository and name it.
+    this.repoId = new TextDecoder().decode(raw) as ObjectId;
     return this;
   }
 
