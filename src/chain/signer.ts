@@ -24,5 +24,6 @@ export function seedSigner(crypto: CryptoProvider, seed: Uint8Array): Signer {
   if (seed.length !== 32) throw new TypeError(`expected a 32-byte Ed25519 seed, got ${seed.length} bytes`);
   const publicKey = crypto.ed25519PublicKey(seed);
   const fingerprint = fingerprintOf(crypto, publicKey);
-  return { fingerprint, publicKey, sign: (m) => crypto.ed25519Sign(m, seed) };
+  const sign = crypto.ed25519Signer?.(seed) ?? ((m: Uint8Array) => crypto.ed25519Sign(m, seed));
+  return { fingerprint, publicKey, sign };
 }

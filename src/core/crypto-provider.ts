@@ -17,6 +17,11 @@ export interface CryptoProvider {
   ed25519PublicKey(seed: Uint8Array): Uint8Array;
   /** 64-byte signature (RFC 8032 §5.1.6). */
   ed25519Sign(message: Uint8Array, seed: Uint8Array): Uint8Array;
+  /**
+   * A signing function with the key prepared once (expanded secret key, or a native key object),
+   * for a signer that signs many messages. Optional: callers fall back to ed25519Sign.
+   */
+  ed25519Signer?(seed: Uint8Array): (message: Uint8Array) => Uint8Array;
   /** Strict verification; never throws for malformed signatures or keys, returns false. */
   ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   randomBytes(n: number): Uint8Array;

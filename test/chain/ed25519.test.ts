@@ -15,21 +15,28 @@ import {
   strictRejection,
 } from '../../src/chain/ed25519-strict.js';
 import { nobleProvider } from '../../src/chain/noble-provider.js';
-import { nodeProvider } from '../../src/node/node-crypto.js';
+import { nodeProvider, opensslProvider } from '../../src/node/node-crypto.js';
 
-const providers: CryptoProvider[] = [nodeProvider, nobleProvider];
+// Three Ed25519 backends: libsodium (nodeProvider, the default), OpenSSL, noble (portable).
+const providers: CryptoProvider[] = [nodeProvider, opensslProvider, nobleProvider];
 
 function vectors<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8')) as T;
 }
 
-/** Verify on both providers; fail unless they agree; return the common verdict. */
+/** Verify on every provider; fail unless they agree; return the common verdict. */
 function verifyBoth(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean {
-  const a = nodeProvider.ed25519Verify(sig, msg, pk);
-  const b = nobleProvider.ed25519Verify(sig, msg, pk);
-  if (a !== b) throw new Error(`providers disagree: node=${a} noble=${b} sig=${toHex(sig)} pk=${toHex(pk)}`);
-  return a;
+  const verdicts = providers.map((p) => p.ed25519Verify(sig, msg, pk));
+  if (verdicts.some((v) => v !== verdicts[0])) {
+    throw new Error(`providers disagree: ${providers.map((p, i) => `${p.name}=${verdicts[i]}`).join(' ')} sig=${toHex(sig)} pk=${toHex(pk)}`);
+  }
+  return verdicts[0]!;
 }
+
+it('uses libsodium for the default native provider (sodium-native is installed by npm ci)', () => {
+  expect(nodeProvider.name).toBe('node+sodium');
+  expect(opensslProvider.name).toBe('node+openssl');
+});
 
 // Deterministic PRNG for property tests (splitmix32-style), so failures reproduce.
 function prng(seed: number): (n: number) => Uint8Array {
@@ -357,4 +364,20 @@ describe('SHA-256 and randomness', () => {
       expect(() => p.randomBytes(-1)).toThrow();
     });
   }
+});
+
+describe('prepared signers (seedSigner)', () => {
+  it('sign exactly as ed25519Sign on every provider', async () => {
+    const { seedSigner } = await import('../../src/chain/signer.js');
+    const rand = prng(77);
+    for (const p of providers) {
+      const seed = rand(32);
+      const signer = seedSigner(p, seed);
+      expect(toHex(signer.publicKey)).toBe(toHex(p.ed25519PublicKey(seed)));
+      for (let i = 0; i < 5; i++) {
+        const msg = rand(i * 37);
+        expect(toHex(signer.sign(msg))).toBe(toHex(p.ed25519Sign(msg, seed)));
+      }
+    }
+  });
 });
