@@ -62,6 +62,7 @@ export class Repo {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   private repoId: ObjectId | undefined;
+  private trust: TrustState | undefined;
 
   constructor(ctx: RepoContext) {
     this.ctx = ctx;
@@ -120,23 +121,46 @@ export class Repo {
     build: (tx: Transaction, state: TrustState) => Promise<{ subjects: ObjectId[]; details?: Record<string, CborValue> }> | { subjects: ObjectId[]; details?: Record<string, CborValue> },
   ): Promise<ActResult> {
     return this.exclusive(async () => {
-      const state = await loadTrustState(this.store);
-      const tx = this.store.begin();
-      const { subjects, details = {} } = await build(tx, state);
-      const head = await readHead(this.store);
-      const entry = signObject(
-        this.crypto,
-        { type: 'log-entry', v: 1, repo: this.id, seq: head.size, time: this.now(), action, subjects, details, prev: head.head } as CognifyObject,
-        signer,
-      ) as unknown as LogEntry;
-      const encoded = this.store.encode(entry as unknown as CognifyObject);
-      const touched = await applyEntry({ crypto: this.crypto, state, entry, entryId: encoded.id, load: (id) => this.loadStaged(tx, id), rules });
-      const next = stageAppend(tx, head, encoded.bytes, encoded.id);
-      stageTrustIndex(tx, state, touched);
-      const checkpoint = stageCheckpoint(tx, this.id, next, signer);
-      await tx.commit();
-      return { seq: head.size, entry: encoded.id, subjects, checkpoint };
+      const state = await this.trustState();
+      try {
+        return await this.append(state, signer, action, build);
+      } catch (e) {
+        // applyEntry may have changed the cached state before failing: rebuild it next time.
+        this.trust = undefined;
+        throw e;
+      }
     });
+  }
+
+  /**
+   * The trust state, loaded from the indexes once and then kept up to date by `act`: this
+   * process holds the repository's lock, so nobody else can change it while it is open.
+   */
+  private async trustState(): Promise<TrustState> {
+    return (this.trust ??= await loadTrustState(this.store));
+  }
+
+  private async append(
+    state: TrustState,
+    signer: Signer,
+    action: string,
+    build: Parameters<Repo['act']>[2],
+  ): Promise<ActResult> {
+    const tx = this.store.begin();
+    const { subjects, details = {} } = await build(tx, state);
+    const head = await readHead(this.store);
+    const entry = signObject(
+      this.crypto,
+      { type: 'log-entry', v: 1, repo: this.id, seq: head.size, time: this.now(), action, subjects, details, prev: head.head } as CognifyObject,
+      signer,
+    ) as unknown as LogEntry;
+    const encoded = this.store.encode(entry as unknown as CognifyObject);
+    const touched = await applyEntry({ crypto: this.crypto, state, entry, entryId: encoded.id, load: (id) => this.loadStaged(tx, id), rules });
+    const next = stageAppend(tx, head, encoded.bytes, encoded.id);
+    stageTrustIndex(tx, state, touched);
+    const checkpoint = stageCheckpoint(tx, this.id, next, signer);
+    await tx.commit();
+    return { seq: head.size, entry: encoded.id, subjects, checkpoint };
   }
 
   private async loadStaged(tx: Transaction, id: ObjectId): Promise<CognifyObject> {
@@ -148,7 +172,7 @@ export class Repo {
   // ---- identities and roles -------------------------------------------------------------
 
   async identities(): Promise<KnownIdentity[]> {
-    const state = await loadTrustState(this.store);
+    const state = await this.exclusive(() => this.trustState());
     return [...state.keys.values()]
       .sort((a, b) => a.since - b.since)
       .map((k) => {
@@ -230,7 +254,7 @@ export class Repo {
 
   /** Whether `fingerprint` currently holds `role` (and is not revoked). */
   async hasRole(fingerprint: string, role: Role): Promise<boolean> {
-    return holds(await loadTrustState(this.store), fingerprint, role);
+    return holds(await this.exclusive(() => this.trustState()), fingerprint, role);
   }
 
   // ---- objects --------------------------------------------------------------------------
