@@ -88,11 +88,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let ctx: Context | undefined;
   let json = argv.includes('--json');
   try {
-    const name = argv.find((a, i) => !a.startsWith('-') && !(i > 0 && ['-C', '--as'].includes(argv[i - 1]!)));
+    const at = argv.findIndex((a, i) => !a.startsWith('-') && !(i > 0 && ['-C', '--as'].includes(argv[i - 1]!)));
+    const name = at === -1 ? undefined : argv[at];
     const cmd = name === undefined ? undefined : COMMANDS[name];
     if (name !== undefined && !cmd) throw new InputError('USAGE', `unknown command "${name}"; run cognify --help`, { command: name });
+    // Drop only the command word itself: a later argument may equal it (`cognify init init`).
     const args = parseArgs(
-      argv.filter((a) => a !== name || argv.indexOf(a) !== argv.indexOf(name!)),
+      argv.filter((_, i) => i !== at),
       { ...GLOBAL_FLAGS, ...(cmd?.flags ?? {}) },
     );
     if (args.flags.version) {

@@ -50,7 +50,11 @@ export class Context {
       dir: this.workDir,
       crypto: nodeProvider,
       ...(timeout ? { lockTimeoutMs: timeout } : {}),
-      onWait: () => this.io.stderr.write('cognify: waiting for another cognify process to release the repository...\n'),
+      // A progress notice, so on a terminal only (DESIGN.md "CLI conventions"): for scripts an
+      // error stays one stderr line, and REPO_LOCKED's message already says how long it waited.
+      onWait: () => {
+        if (this.io.stderr.isTTY) this.io.stderr.write('cognify: waiting for another cognify process to release the repository...\n');
+      },
     });
     return this.repoHandle;
   }

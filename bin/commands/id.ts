@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InputError } from '../../src/core/errors.js';
+import { CognifyError, InputError } from '../../src/core/errors.js';
 import type { IdentityObject } from '../../src/chain/chain-types.js';
 import { createIdentity, identityEnvelope, readIdentityEnvelope } from '../../src/chain/identity.js';
 import { seedSigner, type Signer } from '../../src/chain/signer.js';
@@ -83,7 +83,11 @@ export async function id(ctx: Context): Promise<void> {
       const out = str(args, 'output');
       if (out) {
         const path = resolve(ctx.io.cwd, out);
-        await writeFile(path, text);
+        try {
+          await writeFile(path, text);
+        } catch (e) {
+          throw new CognifyError('IO_FAILED', `cannot write ${path}: ${(e as Error).message}`, { path }, e);
+        }
         if (ctx.json) ctx.out({ fingerprint: key.fingerprint, path }, '');
         else ctx.io.stderr.write(`Wrote identity of ${key.name} <${key.email}> to ${path}\n`);
       } else ctx.io.stdout.write(text);
