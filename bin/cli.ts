@@ -98,7 +98,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       { ...GLOBAL_FLAGS, ...(cmd?.flags ?? {}) },
     );
     if (args.flags.version) {
-      io.stdout.write(`cognify ${version()}\n`);
+      io.stdout.write(json ? JSON.stringify({ version: version() }) + '\n' : `cognify ${version()}\n`);
       return EXIT.ok;
     }
     if (!cmd || args.flags.help) {

@@ -1,6 +1,7 @@
 // What every command gets: parsed global flags, the environment, output helpers, and the two
 // things most commands need — the repository and an unlocked signer.
 import { resolve } from 'node:path';
+import { InputError } from '../src/core/errors.js';
 import { openRepo } from '../src/api/open-repo.js';
 import type { Repo } from '../src/api/repo.js';
 import { seedSigner, type Signer } from '../src/chain/signer.js';
@@ -31,7 +32,8 @@ export class Context {
     this.json = bool(args, 'json');
     const c = str(args, 'C');
     this.dir = c === undefined ? undefined : resolve(io.cwd, c);
-    this.as = str(args, 'as') ?? io.env.COGNIFY_KEY;
+    this.as = str(args, 'as') ?? (io.env.COGNIFY_KEY || undefined);
+    if (this.as !== undefined && this.as.trim() === '') throw new InputError('USAGE', '--as needs an email or a key fingerprint', {});
   }
 
   get home(): string {
@@ -45,11 +47,15 @@ export class Context {
 
   async repo(): Promise<Repo> {
     if (this.repoHandle) return this.repoHandle;
-    const timeout = Number(this.io.env.COGNIFY_LOCK_TIMEOUT_MS ?? '') || undefined;
+    const raw = this.io.env.COGNIFY_LOCK_TIMEOUT_MS;
+    const timeout = raw === undefined || raw === '' ? undefined : Number(raw);
+    if (timeout !== undefined && !(Number.isSafeInteger(timeout) && timeout >= 0)) {
+      throw new InputError('USAGE', `COGNIFY_LOCK_TIMEOUT_MS must be a whole number of milliseconds, got ${JSON.stringify(raw)}`, {});
+    }
     this.repoHandle = await openRepo({
       dir: this.workDir,
       crypto: nodeProvider,
-      ...(timeout ? { lockTimeoutMs: timeout } : {}),
+      ...(timeout !== undefined ? { lockTimeoutMs: timeout } : {}),
       // A progress notice, so on a terminal only (DESIGN.md "CLI conventions"): for scripts an
       // error stays one stderr line, and REPO_LOCKED's message already says how long it waited.
       onWait: () => {

@@ -78,6 +78,7 @@ export async function id(ctx: Context): Promise<void> {
     }
     case 'export': {
       const [who] = need(args, 1, 'cognify id export <email|fingerprint> [-o file]');
+      if (!who!.trim()) throw new InputError('USAGE', 'id export needs an email or a key fingerprint', {});
       const key = await findKey({ home: ctx.home, who: who! });
       const text = JSON.stringify(identityEnvelope(await identityFor(ctx, key)), null, 2) + '\n';
       const out = str(args, 'output');

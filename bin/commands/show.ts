@@ -28,5 +28,6 @@ export async function cat(ctx: Context): Promise<void> {
   const [idArg] = need(ctx.args, 1, 'cognify cat <id>');
   const repo = await ctx.repo();
   const obj = await repo.getObject(idArg!);
+  if (ctx.json) return ctx.out({ id: obj.id, size: obj.bytes.length, base64: Buffer.from(obj.bytes).toString('base64') }, '');
   await new Promise<void>((res, rej) => ctx.io.stdout.write(obj.bytes, (e) => (e ? rej(e) : res())));
 }

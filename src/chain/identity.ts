@@ -11,6 +11,16 @@ import { parseEnvelope, type Envelope } from './dsse.js';
 import { fingerprintOf, type Signer } from './signer.js';
 import { payloadTypeOf, signObject, toDsseEnvelope, verifyObjectSignature } from './signed-object.js';
 
+/**
+ * A problem found in a file the user gave us is bad input (exit 2), whatever layer found it; the
+ * specific code (CBOR_NONCANONICAL, OBJECT_UNKNOWN_TYPE, ...) is kept and the file is named.
+ */
+function asInput(e: unknown, source: string): unknown {
+  if (!(e instanceof CognifyError) || e instanceof InputError && e.message.startsWith(source)) return e;
+  const message = e.message.startsWith(source) ? e.message : `${source}: ${e.message}`;
+  return new InputError(e.code, message, { ...e.data, source }, e);
+}
+
 export function createIdentity(crypto: CryptoProvider, signer: Signer, who: { name: string; email: string; created: string }): IdentityObject {
   return signObject(crypto, { type: 'identity', v: 1, name: who.name, email: who.email, publicKey: signer.publicKey, created: who.created }, signer) as IdentityObject;
 }
@@ -31,7 +41,12 @@ export function readIdentityEnvelope(crypto: CryptoProvider, schemas: SchemaRegi
   } catch {
     throw new InputError('INPUT_INVALID', `${source} is not JSON; expected a file written by cognify id export`, { source });
   }
-  const env = parseEnvelope(json);
+  let env: Envelope;
+  try {
+    env = parseEnvelope(json);
+  } catch (e) {
+    throw asInput(e, source);
+  }
   if (env.payloadType !== payloadTypeOf('identity')) {
     throw new InputError('INPUT_INVALID', `${source} holds "${env.payloadType}", not a Cognify identity`, { source });
   }
@@ -49,14 +64,18 @@ export function readIdentityEnvelope(crypto: CryptoProvider, schemas: SchemaRegi
   try {
     body = decode(payload);
   } catch (e) {
-    if (e instanceof CognifyError) throw new InputError(e.code, `${source}: ${e.message}`, { source }, e);
-    throw e;
+    throw asInput(e, source);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body) || body instanceof Uint8Array || 'sig' in body) {
     throw new InputError('INPUT_INVALID', `${source}: payload is not an unsigned identity object`, { source });
   }
   const bytes = encode({ ...body, sig: sigBytes });
-  const identity = decodeObject(schemas, bytes, source) as unknown as IdentityObject;
+  let identity: IdentityObject;
+  try {
+    identity = decodeObject(schemas, bytes, source) as unknown as IdentityObject;
+  } catch (e) {
+    throw asInput(e, source);
+  }
   if (identity.type !== 'identity') throw new InputError('INPUT_INVALID', `${source} holds a ${identity.type}, not an identity`, { source });
   if (sig.keyid !== identity.signer || fingerprintOf(crypto, identity.publicKey) !== identity.signer) {
     throw new SignatureError('SIGNATURE_INVALID', `${source}: key id does not match the identity's public key`, { source });

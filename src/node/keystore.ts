@@ -10,10 +10,11 @@
 
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, randomBytes, scrypt } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { access, chmod, link, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { access, chmod, link, open, readdir, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { mkdirs } from './mkdirs.js';
 import { bytesEqual, fromBase64, toBase64, utf8 } from '../core/bytes.js';
 import { CognifyError, InputError, KeystoreError } from '../core/errors.js';
 
@@ -321,7 +322,7 @@ async function linkNoClobber(from: string, to: string): Promise<void> {
 }
 
 async function ensureDir(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true, mode: 0o700 });
+  const first = await mkdirs(dir, 0o700);
   // mkdir's mode passes through the umask; make the directories we created exactly 0700.
   if (first === undefined || process.platform === 'win32') return;
   for (let d = dir; ; d = dirname(d)) {

@@ -3,6 +3,7 @@
 // process waits (polling) and, past the timeout, fails with REPO_LOCKED — it never writes.
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdirs } from './mkdirs.js';
 import { dirname, join, resolve } from 'node:path';
 import { Level } from 'level';
 import { RepoError } from '../core/errors.js';
@@ -61,7 +62,7 @@ async function openLevel(location: string, createIfMissing: boolean, opts: OpenD
       if (Date.now() - started >= timeout) {
         throw new RepoError(
           'REPO_LOCKED',
-          `repository is in use by another cognify process (waited ${Math.round(timeout / 1000)}s); wait for it to finish and try again`,
+          `repository is in use by another cognify process (waited ${timeout < 10_000 ? (timeout / 1000).toFixed(1) : Math.round(timeout / 1000)}s); wait for it to finish and try again, or set COGNIFY_LOCK_TIMEOUT_MS to wait longer`,
           { location, timeoutMs: timeout },
           e,
         );
@@ -104,7 +105,11 @@ export async function createRepoDb<T>(repoDir: string, build: (db: Database) => 
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new RepoError('IO_FAILED', `${dir} exists and is not a directory`, { dir });
   }
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdirs(dir);
+  } catch (e) {
+    throw new RepoError('IO_FAILED', `cannot create ${dir}: ${(e as Error).message}`, { dir }, e);
+  }
   const tmp = join(dir, `${REPO_DIRNAME}.tmp-${process.pid}-${Date.now()}`);
   await mkdir(tmp, { mode: 0o755 });
   try {
