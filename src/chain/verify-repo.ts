@@ -6,13 +6,13 @@
 import { encode } from '../core/cbor.js';
 import { CognifyError } from '../core/errors.js';
 import { bytesEqual, fromUtf8, plain, toHex } from '../core/bytes.js';
-import type { ObjectId } from '../core/ids.js';
+import { idHex, type ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { Store } from '../store/store.js';
-import { decodeEntry, noteKeyName, originOf, readHead, seqKey, type LogHead } from './audit-log.js';
+import { decodeEntry, noteKeyName, originOf, readHead, seqKey, type LogHead, type StoredEntry } from './audit-log.js';
 import { frontierAppend, frontierRoot, leafHash, type Frontier } from './merkle.js';
 import { verifyNote } from './signed-note.js';
-import { applyEntry, emptyTrustState, type ActionRule, type TrustState } from './trust.js';
+import { applyEntry, emptyTrustState, type ActionRule, type KnownKey, type TrustState } from './trust.js';
 import { keyIndexValue, rolesIndexValue } from './trust-index.js';
 import { isSigned, verifyObjectSignature } from './signed-object.js';
 import { fingerprintOf } from './signer.js';
@@ -43,6 +43,51 @@ export interface VerifyOptions {
 }
 
 const MAX_DEFAULT = 100;
+const BATCH = 512;
+
+/** One-at-a-time reads over an iterator that fetches `BATCH` records per native call. */
+class BatchReader {
+  private buf: [string, Uint8Array][] = [];
+  private i = 0;
+  private done = false;
+  constructor(private readonly it: { nextv(n: number): Promise<[string, Uint8Array][]>; close(): Promise<void> }) {}
+  async peek(): Promise<[string, Uint8Array] | undefined> {
+    if (this.i >= this.buf.length && !this.done) {
+      this.buf = await this.it.nextv(BATCH);
+      this.i = 0;
+      this.done = this.buf.length === 0;
+    }
+    return this.buf[this.i];
+  }
+  async next(): Promise<[string, Uint8Array] | undefined> {
+    const v = await this.peek();
+    this.i++;
+    return v;
+  }
+  close(): Promise<void> {
+    return this.it.close();
+  }
+}
+
+function isStoredEntry(d: unknown): d is StoredEntry {
+  return typeof d === 'object' && d !== null && 'entry' in d && 'bytes' in d;
+}
+
+/** The subject objects of a batch of decoded entries not yet checked, in one getMany. */
+async function prefetch(store: Store, decoded: unknown[], checked: Set<string>): Promise<Map<string, Uint8Array>> {
+  const ids = new Set<ObjectId>();
+  for (const d of decoded) {
+    if (isStoredEntry(d)) for (const id of d.entry.subjects) if (!checked.has(id)) ids.add(id);
+  }
+  const list = [...ids];
+  const values = await store.sub.objects.getMany(list.map(idHex));
+  const out = new Map<string, Uint8Array>();
+  list.forEach((id, i) => {
+    const v = values[i];
+    if (v !== undefined) out.set(id, plain(v));
+  });
+  return out;
+}
 
 function describe(e: unknown): { what: string; code: string } {
   if (e instanceof CognifyError) return { what: e.message, code: e.code };
@@ -84,13 +129,14 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   const state: TrustState = emptyTrustState();
   let frontier: Frontier = [];
   let logOk = true;
-  const cpIter = store.sub.meta.iterator({ gt: 'checkpoint/', lt: 'checkpoint/\uffff' })[Symbol.asyncIterator]();
-  let nextCp = await cpIter.next();
+  const checkpoints = new BatchReader(store.sub.meta.iterator({ gt: 'checkpoint/', lt: 'checkpoint/\uffff' }));
+  const keysByNoteName = new Map<string, KnownKey>();
   const checkCheckpoint = (label: string, note: string, size: number, root: Uint8Array) => {
     try {
       const keyName = /\n\u2014 (\S+) /.exec(note)?.[1] ?? '';
-      const fp16 = keyName.startsWith('cognify-') ? keyName.slice('cognify-'.length) : '';
-      const key = [...state.keys.values()].find((k) => fp16.length === 16 && k.fingerprint.startsWith(fp16));
+      // Rebuilt only when an unseen key name signs: a handful of times, not once per checkpoint.
+      if (!keysByNoteName.has(keyName)) for (const k of state.keys.values()) keysByNoteName.set(noteKeyName(k.fingerprint), k);
+      const key = keysByNoteName.get(keyName);
       if (!key) return problem(label, `signed by ${keyName || 'no key'}, which is not a key known to this repository`, 'KEY_UNKNOWN');
       const cp = verifyNote(crypto, note, noteKeyName(key.fingerprint), key.publicKey);
       counter.signatures++;
@@ -103,43 +149,75 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     }
   };
 
+  // Read in batches: the log, its leaf index and the checkpoints advance together, and each
+  // batch's subject objects are fetched with one getMany — random gets were a fifth of the time.
+  const logIt = store.sub.log.iterator();
+  const leaves = new BatchReader(store.sub.indexes.iterator({ gte: 'leaf/', lt: 'leaf/\uffff' }));
   let expectSeq = 0;
-  for await (const [k, v] of store.sub.log.iterator()) {
-    opts.signal?.throwIfAborted();
-    const seq = Number(k);
-    if (k !== seqKey(expectSeq)) {
-      problem(`log entry ${expectSeq}`, `missing: the next stored entry is ${k}`, 'LOG_BROKEN');
-      logOk = false;
-      break;
-    }
-    try {
-      const se = decodeEntry(store, seq, v);
-      await applyEntry({ crypto, state, entry: se.entry, entryId: se.id, load, rules: opts.rules }, counter);
-      if (seq === 0 && repoId !== undefined && se.entry.repo !== repoId) {
-        problem('meta repo', `records repository ${repoId} but the log's genesis creates ${se.entry.repo}`, 'LOG_BROKEN');
+  replay: for (;;) {
+    const batch = await logIt.nextv(BATCH);
+    if (!batch.length) break;
+    const decoded: (StoredEntry | unknown)[] = batch.map(([k, v]) => {
+      try {
+        return decodeEntry(store, Number(k), v);
+      } catch (e) {
+        return e;
       }
-      const leaf = leafHash(crypto, se.bytes);
-      const stored = await store.getIndex(`leaf/${seqKey(seq)}`);
-      if (!stored || !bytesEqual(stored, leaf)) problem(`index leaf/${seq}`, 'leaf hash index disagrees with the entry', 'LOG_BROKEN');
-      frontier = frontierAppend(crypto, frontier, seq, leaf);
-    } catch (e) {
-      problem(`log entry ${seq}`, e);
-      logOk = false;
-      break;
+    });
+    const prefetched = await prefetch(store, decoded, checked);
+    const loadBatch = async (id: ObjectId): Promise<CognifyObject> => {
+      const bytes = prefetched.get(id);
+      if (bytes === undefined) return load(id);
+      checked.add(id);
+      return store.check(id, bytes).value;
+    };
+    for (let i = 0; i < batch.length; i++) {
+      opts.signal?.throwIfAborted();
+      const k = batch[i]![0];
+      const seq = Number(k);
+      if (k !== seqKey(expectSeq)) {
+        problem(`log entry ${expectSeq}`, `missing: the next stored entry is ${k}`, 'LOG_BROKEN');
+        logOk = false;
+        break replay;
+      }
+      try {
+        const se = decoded[i];
+        if (!isStoredEntry(se)) throw se;
+        await applyEntry({ crypto, state, entry: se.entry, entryId: se.id, load: loadBatch, rules: opts.rules }, counter);
+        if (seq === 0 && repoId !== undefined && se.entry.repo !== repoId) {
+          problem('meta repo', `records repository ${repoId} but the log's genesis creates ${se.entry.repo}`, 'LOG_BROKEN');
+        }
+        const leaf = leafHash(crypto, se.bytes);
+        const stored = await leaves.next();
+        if (!stored || stored[0] !== `leaf/${k}` || !bytesEqual(stored[1], leaf)) problem(`index leaf/${seq}`, 'leaf hash index disagrees with the entry', 'LOG_BROKEN');
+        frontier = frontierAppend(crypto, frontier, seq, leaf);
+      } catch (e) {
+        problem(`log entry ${seq}`, e);
+        logOk = false;
+        break replay;
+      }
+      expectSeq++;
+      report.logEntries++;
+      // checkpoints written when the log had `expectSeq` entries
+      for (let cp = await checkpoints.peek(); cp && Number(cp[0].slice('checkpoint/'.length)) <= expectSeq; cp = await checkpoints.peek()) {
+        await checkpoints.next();
+        const size = Number(cp[0].slice('checkpoint/'.length));
+        if (size === expectSeq) checkCheckpoint(`checkpoint at size ${size}`, fromUtf8(plain(cp[1])), size, frontierRoot(crypto, frontier));
+        else problem(`checkpoint at size ${size}`, 'has no matching log position', 'PROOF_INVALID');
+      }
+      if (report.logEntries % 1000 === 0) opts.onProgress?.({ phase: 'log', done: report.logEntries });
     }
-    expectSeq++;
-    report.logEntries++;
-    // checkpoints written when the log had `expectSeq` entries
-    while (!nextCp.done && Number(nextCp.value[0].slice('checkpoint/'.length)) <= expectSeq) {
-      const size = Number(nextCp.value[0].slice('checkpoint/'.length));
-      const note = fromUtf8(plain(nextCp.value[1]));
-      if (size === expectSeq) checkCheckpoint(`checkpoint at size ${size}`, note, size, frontierRoot(crypto, frontier));
-      else problem(`checkpoint at size ${size}`, 'has no matching log position', 'PROOF_INVALID');
-      nextCp = await cpIter.next();
-    }
-    if (report.logEntries % 1000 === 0) opts.onProgress?.({ phase: 'log', done: report.logEntries });
   }
-  await (cpIter as unknown as { return?: () => Promise<unknown> }).return?.();
+  if (logOk) {
+    // records beyond the end of the log: an index or checkpoint for entries that do not exist
+    for (let extra = await leaves.next(); extra; extra = await leaves.next()) problem(`index ${extra[0]}`, 'has no log entry', 'LOG_BROKEN');
+    for (let extra = await checkpoints.next(); extra; extra = await checkpoints.next()) {
+      problem(`checkpoint at size ${Number(extra[0].slice('checkpoint/'.length))}`, `is beyond the log's ${expectSeq} entries`, 'PROOF_INVALID');
+    }
+  }
+  await logIt.close();
+  await leaves.close();
+  await checkpoints.close();
   if (report.logEntries === 0 && logOk) problem('log', 'the audit log is empty; the repository was never initialised', 'LOG_BROKEN');
 
   // ---- 3. head, latest checkpoint, indexes ---------------------------------------------------

@@ -17,7 +17,7 @@ import { decodeObject, encodeObject, type CognifyObject, type SchemaRegistry } f
 export interface Sublevel {
   get(key: string): Promise<Uint8Array | undefined>;
   getMany(keys: string[]): Promise<(Uint8Array | undefined)[]>;
-  iterator(options?: RangeOptions): AsyncIterable<[string, Uint8Array]> & { close(): Promise<void> };
+  iterator(options?: RangeOptions): AsyncIterable<[string, Uint8Array]> & { nextv(n: number): Promise<[string, Uint8Array][]>; close(): Promise<void> };
   keys(options?: RangeOptions): AsyncIterable<string> & { close(): Promise<void> };
 }
 

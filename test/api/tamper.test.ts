@@ -179,3 +179,19 @@ describe('tamper suite', () => {
     expect(r.problems[0]).toMatchObject({ where: 'log entry 2', code: 'NOT_FOUND' });
   });
 });
+
+describe('records beyond the end of the log', () => {
+  it('flags a leaf index record or a checkpoint for an entry that does not exist', async () => {
+    for (const [sub, key, where] of [
+      ['indexes', 'leaf/000000009999', 'index leaf/000000009999'],
+      ['meta', 'checkpoint/000000009999', 'checkpoint at size 9999'],
+    ] as const) {
+      await withLevel((db) => db.sublevel(sub, { valueEncoding: 'view' }).put(key, new Uint8Array(32)));
+      const r = await verify();
+      await withLevel((db) => db.sublevel(sub, { valueEncoding: 'view' }).del(key));
+      expect(r.ok).toBe(false);
+      expect(r.problems.map((p) => p.where)).toContain(where);
+    }
+    expect((await verify()).ok).toBe(true);
+  });
+});
