@@ -43,6 +43,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'the audit log and its proofs',
     usage: [
       'log [-n N]                     entries, oldest first (-n: only the last N)',
+      'log show <seq>                 one entry in full',
       'log proof <seq> [--size N]     RFC 6962 inclusion proof of an entry',
       'log consistency <old-size> [--size N]   consistency proof between two tree sizes',
       'log checkpoint                 the latest signed checkpoint (C2SP signed note)',

@@ -2,6 +2,7 @@
 import { InputError } from '../../src/core/errors.js';
 import { shortId } from '../../src/core/ids.js';
 import { entryJson } from '../../src/api/repo.js';
+import { render } from './show.js';
 import { intArg, need, str, type FlagSpec } from '../args.js';
 import type { Context } from '../context.js';
 
@@ -43,6 +44,12 @@ export async function log(ctx: Context): Promise<void> {
       ctx.out(p, () => [`consistency proof from size ${p.oldSize} to ${p.newSize}`, `old root  ${p.oldRoot}`, `new root  ${p.newRoot}`, ...p.proof.map((h, i) => `  [${i}] ${h}`)].join('\n'));
       return;
     }
+    case 'show': {
+      const [seqArg] = need(args, 1, 'cognify log show <seq>');
+      const e = await repo.logEntry(intArg(seqArg, 'seq'));
+      ctx.out({ ...entryJson(e), size: e.bytes.length, entry: e.entry }, () => `log entry ${e.entry.seq} ${e.id} (${e.bytes.length} bytes)${render(e.entry, '  ')}`);
+      return;
+    }
     case 'checkpoint': {
       need(args, 0, 'cognify log checkpoint');
       const note = await repo.checkpoint();
@@ -51,6 +58,6 @@ export async function log(ctx: Context): Promise<void> {
       return;
     }
     default:
-      throw new InputError('USAGE', `unknown log command "${sub}"; use log, log proof, log consistency or log checkpoint`, {});
+      throw new InputError('USAGE', `unknown log command "${sub}"; use log, log show, log proof, log consistency or log checkpoint`, {});
   }
 }

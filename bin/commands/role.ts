@@ -12,13 +12,15 @@ export async function role(ctx: Context): Promise<void> {
     case 'grant':
     case 'revoke': {
       const [who, roleName] = need(args, 2, `cognify role ${sub} <email|fingerprint> <role>   (roles: ${ROLES.join(', ')})`);
+      const subject = await repo.resolveIdentity(who!);
+      const name = `${subject.name} <${subject.email}>`;
       const { signer } = await ctx.signer();
       if (sub === 'grant') {
-        const r = await repo.grantRole({ who: who!, role: roleName!, signer });
-        ctx.out({ grant: r.grant, seq: r.seq }, `Granted ${roleName} to ${who} (${r.grant}, log entry ${r.seq})`);
+        const r = await repo.grantRole({ who: subject.fingerprint, role: roleName!, signer });
+        ctx.out({ grant: r.grant, seq: r.seq }, `Granted ${roleName} to ${name}\n  grant ${r.grant}, log entry ${r.seq}`);
       } else {
-        const r = await repo.revokeRole({ who: who!, role: roleName!, signer });
-        ctx.out({ revocation: r.revocation, seq: r.seq }, `Revoked ${roleName} from ${who} (${r.revocation}, log entry ${r.seq})`);
+        const r = await repo.revokeRole({ who: subject.fingerprint, role: roleName!, signer });
+        ctx.out({ revocation: r.revocation, seq: r.seq }, `Revoked ${roleName} from ${name}\n  revocation ${r.revocation}, log entry ${r.seq}`);
       }
       return;
     }

@@ -3,7 +3,7 @@ import { need } from '../args.js';
 import type { Context } from '../context.js';
 import { jsonReplacer } from '../context.js';
 
-function render(value: unknown, indent: string): string {
+export function render(value: unknown, indent: string): string {
   if (value instanceof Uint8Array) return `<${value.length} bytes> ${Buffer.from(value).toString('hex')}`;
   if (Array.isArray(value)) {
     if (!value.length) return '[]';

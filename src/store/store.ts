@@ -121,7 +121,7 @@ export class Store {
     const hex = parseIdPrefix(input);
     const found: string[] = [];
     for await (const key of this.sub.objects.keys({ gte: hex, lt: hex + 'g', limit: 11 })) found.push(key);
-    if (found.length === 0) throw new NotFoundError('NOT_FOUND', `no object matches "${input}"; list objects with cognify log`, { input });
+    if (found.length === 0) throw new NotFoundError('NOT_FOUND', `no object matches "${input}"; object ids appear in cognify log (log entries themselves: cognify log show <seq>)`, { input });
     if (found.length > 1) {
       const candidates = found.slice(0, 10).map((h) => `sha256:${h}`);
       throw new NotFoundError(

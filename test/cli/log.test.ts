@@ -92,9 +92,21 @@ describe('cognify log', () => {
     expect(j[6]).toMatchObject({ actor: bob.fingerprint, action: 'role.grant', details: { subject: carol.fingerprint, role: 'compliance' } });
   });
 
+  it('log show <seq> prints one entry in full, and --json gives the entry with its id', async () => {
+    const h = expectOk(await cli(['log', 'show', '6']));
+    expect(h.stdout).toMatch(/^log entry 6 sha256:[0-9a-f]{64} \(\d+ bytes\)\n/);
+    expect(h.stdout).toContain('action: "role.grant"');
+    expect(h.stdout).toContain(`signer: "${bob.fingerprint}"`);
+    const j = okJson<any>(await cli(['log', 'show', '3', '--json']));
+    expect(j).toMatchObject({ seq: 3, id: `sha256:${toHex(nodeProvider.sha256(entryBytes[3]!))}`, size: entryBytes[3]!.length });
+    expect(j.entry).toMatchObject({ type: 'log-entry', seq: 3, action: 'role.grant' });
+    expectError(await cli(['log', 'show', '7']), 'NOT_FOUND', 3);
+    expectError(await cli(['log', 'show', 'x']), 'USAGE', 2);
+  });
+
   it('log --help lists the subcommands', async () => {
     const r = expectOk(await cli(['log', '--help']));
-    for (const u of ['log [-n N]', 'log proof <seq> [--size N]', 'log consistency <old-size> [--size N]', 'log checkpoint']) expect(r.stdout).toContain(`cognify ${u}`);
+    for (const u of ['log [-n N]', 'log show <seq>', 'log proof <seq> [--size N]', 'log consistency <old-size> [--size N]', 'log checkpoint']) expect(r.stdout).toContain(`cognify ${u}`);
   });
 });
 

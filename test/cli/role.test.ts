@@ -34,7 +34,7 @@ describe('cognify role', () => {
 
   it('role grant <email> <role> --as <email> (human)', async () => {
     const r = expectOk(await run(['--as', 'ada@example.org', 'role', 'grant', 'bob@example.org', 'ml-engineer'], { cwd: dir, env: envFor(home) }));
-    const m = new RegExp(`^Granted ml-engineer to bob@example.org \\((${ID}), log entry (\\d+)\\)\\n$`).exec(r.stdout);
+    const m = new RegExp(`^Granted ml-engineer to Bob Byte <bob@example.org>\\n  grant (${ID}), log entry (\\d+)\\n$`).exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     const e = await last();
     expect(e).toMatchObject({ seq: Number(m![2]), action: 'role.grant', actor: ada.fingerprint, subjects: [m![1]], details: { subject: bob.fingerprint, role: 'ml-engineer' } });
@@ -56,7 +56,7 @@ describe('cognify role', () => {
 
   it('role revoke (human and --json)', async () => {
     const h = expectOk(await run(['--as', 'ada@example.org', 'role', 'revoke', 'dave@example.org', 'compliance'], { cwd: dir, env: envFor(home) }));
-    expect(h.stdout).toMatch(new RegExp(`^Revoked compliance from dave@example.org \\(${ID}, log entry \\d+\\)\\n$`));
+    expect(h.stdout).toMatch(new RegExp(`^Revoked compliance from Dave Dee <dave@example.org>\\n  revocation ${ID}, log entry \\d+\\n$`));
     const j = okJson(await run(['--as', 'ada@example.org', '--json', 'role', 'revoke', dave.fingerprint, 'ml-engineer'], { cwd: dir, env: envFor(home) }));
     expect(Object.keys(j).sort()).toEqual(['revocation', 'seq']);
     const o = okJson(await run(['show', j.revocation, '--json'], { cwd: dir, env: envFor(home) }));
