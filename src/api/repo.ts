@@ -20,7 +20,7 @@ import {
   stageCheckpoint,
   type StoredEntry,
 } from '../chain/audit-log.js';
-import { applyEntry, chainRules, holds, type ActionRule, type TrustState } from '../chain/trust.js';
+import { applyEntry, chainRules, holds, type ActionRule, type KnownKey, type TrustState } from '../chain/trust.js';
 import { loadTrustState, stageTrustIndex } from '../chain/trust-index.js';
 import { signObject } from '../chain/signed-object.js';
 import { shortFingerprint, type Signer } from '../chain/signer.js';
@@ -173,29 +173,17 @@ export class Repo {
 
   async identities(): Promise<KnownIdentity[]> {
     const state = await this.exclusive(() => this.trustState());
-    return [...state.keys.values()]
-      .sort((a, b) => a.since - b.since)
-      .map((k) => {
-        const rev = state.revoked.get(k.fingerprint);
-        return {
-          fingerprint: k.fingerprint,
-          name: k.name,
-          email: k.email,
-          identity: k.identity,
-          roles: [...(state.roles.get(k.fingerprint) ?? [])].sort() as Role[],
-          revoked: rev !== undefined,
-          ...(rev !== undefined ? { revokedAt: rev } : {}),
-        };
-      });
+    return [...state.keys.values()].sort((a, b) => a.since - b.since).map((k) => knownIdentity(state, k));
   }
 
   /** A known key by email (case-insensitive) or fingerprint prefix (8+ hex digits). */
   async resolveIdentity(who: string): Promise<KnownIdentity> {
-    const all = await this.identities();
+    const state = await this.exclusive(() => this.trustState());
     const w = who.trim().toLowerCase();
-    let hits = all.filter((k) => k.email.toLowerCase() === w);
-    if (!hits.length && /^[0-9a-f]{8,64}$/.test(w)) hits = all.filter((k) => k.fingerprint.startsWith(w));
-    if (hits.length === 1) return hits[0]!;
+    let hits: KnownKey[] = [];
+    for (const k of state.keys.values()) if (k.email.toLowerCase() === w) hits.push(k);
+    if (!hits.length && /^[0-9a-f]{8,64}$/.test(w)) for (const k of state.keys.values()) if (k.fingerprint.startsWith(w)) hits.push(k);
+    if (hits.length === 1) return knownIdentity(state, hits[0]!);
     if (!hits.length) throw new NotFoundError('KEY_UNKNOWN', `no identity "${who}" in this repository; import it with cognify id import <file>`, { who });
     throw new NotFoundError('KEY_AMBIGUOUS', `"${who}" matches ${hits.length} identities (${hits.map((h) => shortFingerprint(h.fingerprint)).join(', ')}); give the fingerprint`, { who });
   }
@@ -303,6 +291,19 @@ export class Repo {
   async verify(opts: Omit<VerifyOptions, 'store' | 'rules'> = {}): Promise<VerifyReport> {
     return verifyRepository({ ...opts, store: this.store, rules });
   }
+}
+
+function knownIdentity(state: TrustState, k: KnownKey): KnownIdentity {
+  const rev = state.revoked.get(k.fingerprint);
+  return {
+    fingerprint: k.fingerprint,
+    name: k.name,
+    email: k.email,
+    identity: k.identity,
+    roles: [...(state.roles.get(k.fingerprint) ?? [])].sort() as Role[],
+    revoked: rev !== undefined,
+    ...(rev !== undefined ? { revokedAt: rev } : {}),
+  };
 }
 
 /** The JSON shape of a log entry (`cognify log --json`). */
