@@ -1,0 +1,125 @@
+// `npm run bench`: runs the foundation suites, prints the table and writes bench/RESULTS.md.
+//   BENCH_SCALE=0.1 npm run bench   quick run (sizes and iteration counts × 0.1); its results go
+//                                   to the temp directory, so the checked-in full run stays
+//   BENCH_RESULTS=path              write the markdown there instead
+// Run with --expose-gc (the npm script does) so that runs start from a collected heap.
+import { writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  appendSuite,
+  buildBigRepository,
+  identityScalingSuite,
+  microSuite,
+  providerVerifySuite,
+  verifySuite,
+  APPEND_GOAL_MS,
+  KEY,
+  VERIFY_GOAL_SIGS_PER_S,
+  type SuiteContext,
+  type SuiteResult,
+} from './foundation.js';
+import { removeTempDirsSync } from './fixture.js';
+import { consoleTable, fmt, machineInfo, machineMarkdown, markdownTable, samplesMarkdown, summarize, type Figure } from './report.js';
+
+function resultsPath(scale: number): string {
+  if (process.env.BENCH_RESULTS) return process.env.BENCH_RESULTS;
+  // dist/bench/run.js -> <package root>/bench/RESULTS.md
+  if (scale === 1) return fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
+  return join(tmpdir(), `cognify-bench-results-scale-${scale}.md`);
+}
+
+function parseScale(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const x = Number(raw);
+  if (!Number.isFinite(x) || x <= 0 || x > 10) throw new Error(`BENCH_SCALE must be a number in (0, 10], got "${raw}"`);
+  return x;
+}
+
+function median(figures: Figure[], key: string): number | undefined {
+  const f = figures.find((x) => x.key === key);
+  return f ? summarize(f.samples).median : undefined;
+}
+
+/** What the figures mean together: how much of verify is Ed25519 itself. */
+function derivedFacts(figures: Figure[]): string[] {
+  const sigs = median(figures, KEY.verifySigs);
+  const perCore = median(figures, KEY.nodeVerify);
+  if (sigs === undefined || perCore === undefined) return [];
+  const share = Math.round((sigs / perCore) * 100);
+  return [
+    `nodeProvider verifies ${fmt(perCore)} Ed25519 signatures/s on one core here, the ceiling for verify on one core; ` +
+      `at the measured ${fmt(sigs)} signatures/s, signature checks take about ${share}% of verify's wall time and the other ${100 - share}% goes to reading, decoding, hashing and checking.`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const scale = parseScale(process.env.BENCH_SCALE);
+  const resultsFile = resultsPath(scale);
+  const machine = machineInfo();
+  const ctx: SuiteContext = { scale, log: (m) => process.stderr.write(m + '\n') };
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') ctx.log('note: run node with --expose-gc for steadier figures');
+  ctx.log(`cognify bench: scale ${scale}, ${machine.cpu} × ${machine.cores}, Node ${machine.node}, commit ${machine.commit}`);
+  const started = performance.now();
+
+  const big = await buildBigRepository(ctx);
+  let append: SuiteResult;
+  let verify: SuiteResult;
+  try {
+    append = await appendSuite(ctx, big); // appends first, so verify also checks what they wrote
+    ctx.log('verify (nodeProvider) ...');
+    verify = await verifySuite(ctx, big);
+  } finally {
+    await big.remove();
+  }
+  const providers = await providerVerifySuite(ctx);
+  const scaling = await identityScalingSuite(ctx);
+  const micro = await microSuite(ctx);
+  const totalS = (performance.now() - started) / 1000;
+
+  const suites = [verify, providers, append, scaling, micro];
+  const figures = suites.flatMap((s) => s.figures);
+  const facts = [...suites.flatMap((s) => s.facts), ...derivedFacts(figures)];
+  machine.loadAtEnd = loadavg()[0] ?? 0;
+
+  process.stdout.write('\n' + consoleTable(figures) + '\n\n' + facts.join('\n') + `\n\nTotal ${totalS.toFixed(0)} s. Writing ${resultsFile}\n`);
+
+  const md = [
+    '# Cognify benchmark results: foundation layer',
+    '',
+    `Produced by \`npm run bench\` (bench/run.ts) at BENCH_SCALE=${scale}; the whole run took ${Math.round(totalS)} s. ` +
+      'Each figure is the median of its runs, with min and max; the machine is shared, so expect run-to-run noise. ' +
+      `"vs goal" is how many times better than the goal the median is (≥ 1× meets it). Goals: verify ≥ ${fmt(VERIFY_GOAL_SIGS_PER_S)} signatures/s on one core, append ≤ ${APPEND_GOAL_MS} ms per log entry.`,
+    '',
+    '## Machine',
+    '',
+    machineMarkdown(machine),
+    '',
+    '## Figures',
+    '',
+    markdownTable(figures),
+    '',
+    '## What was run',
+    '',
+    ...facts.map((f) => `- ${f}`),
+    '',
+    '## Raw samples',
+    '',
+    samplesMarkdown(figures),
+    '',
+  ].join('\n');
+  writeFileSync(resultsFile, md);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    removeTempDirsSync();
+    process.exit(130);
+  });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});
