@@ -100,7 +100,13 @@ export async function openRepoDb(repoDir: string, opts: OpenDbOptions = {}): Pro
 export async function createRepoDb<T>(repoDir: string, build: (db: Database) => Promise<T>): Promise<T> {
   const dir = resolve(repoDir);
   if (existsSync(join(dir, REPO_DIRNAME))) {
-    throw new RepoError('REPO_EXISTS', `${dir} already holds a Cognify repository (.cognify); use it, or choose another directory`, { dir });
+    throw new RepoError(
+      'REPO_EXISTS',
+      isRepoDir(dir)
+        ? `${dir} already holds a Cognify repository (.cognify); use it, or choose another directory`
+        : `${dir} already has a .cognify that is not a repository (the keystore's default home is ~/.cognify); choose another directory`,
+      { dir },
+    );
   }
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new RepoError('IO_FAILED', `${dir} exists and is not a directory`, { dir });
