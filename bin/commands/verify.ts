@@ -5,7 +5,18 @@ import { EXIT } from '../exit-codes.js';
 export async function verify(ctx: Context): Promise<number> {
   need(ctx.args, 0, 'cognify verify');
   const repo = await ctx.repo();
-  const r = await repo.verify();
+  // Progress on a terminal only, on stderr, overwritten in place (DESIGN.md "CLI conventions").
+  const tty = ctx.io.stderr.isTTY === true;
+  const total = await repo.logSize();
+  const r = await repo.verify(
+    tty
+      ? {
+          onProgress: ({ phase, done }) =>
+            ctx.io.stderr.write(`\rverify: ${phase === 'log' ? `log ${done.toLocaleString('en')} / ${total.toLocaleString('en')} entries` : `objects ${done.toLocaleString('en')}`}   `),
+        }
+      : {},
+  );
+  if (tty) ctx.io.stderr.write('\r\x1b[K');
   ctx.out(
     { ok: r.ok, objects: r.objects, signatures: r.signatures, logEntries: r.logEntries, checkpoints: r.checkpoints, chunks: r.chunks, problems: r.problems },
     () => {
