@@ -154,9 +154,9 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   const logIt = store.sub.log.iterator();
   const leaves = new BatchReader(store.sub.indexes.iterator({ gte: 'leaf/', lt: 'leaf/\uffff' }));
   let expectSeq = 0;
-  replay: for (;;) {
+  // The next batch is read while this one is checked, so LevelDB's thread and ours overlap.
+  const fetchBatch = async () => {
     const batch = await logIt.nextv(BATCH);
-    if (!batch.length) break;
     const decoded: (StoredEntry | unknown)[] = batch.map(([k, v]) => {
       try {
         return decodeEntry(store, Number(k), v);
@@ -164,7 +164,13 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
         return e;
       }
     });
-    const prefetched = await prefetch(store, decoded, checked);
+    return { batch, decoded, prefetched: await prefetch(store, decoded, checked) };
+  };
+  let pending = fetchBatch();
+  replay: for (;;) {
+    const { batch, decoded, prefetched } = await pending;
+    if (!batch.length) break;
+    pending = fetchBatch();
     const loadBatch = async (id: ObjectId): Promise<CognifyObject> => {
       const bytes = prefetched.get(id);
       if (bytes === undefined) return load(id);
@@ -215,6 +221,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
       problem(`checkpoint at size ${Number(extra[0].slice('checkpoint/'.length))}`, `is beyond the log's ${expectSeq} entries`, 'PROOF_INVALID');
     }
   }
+  await pending.catch(() => undefined);
   await logIt.close();
   await leaves.close();
   await checkpoints.close();
