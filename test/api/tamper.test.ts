@@ -42,7 +42,7 @@ async function verify(): Promise<VerifyReport> {
 async function allRecords(): Promise<[string, string][]> {
   return withLevel(async (db) => {
     const out: [string, string][] = [];
-    for (const name of SUBLEVELS) for await (const k of db.sublevel(name, { valueEncoding: 'view' }).keys()) out.push([name, k]);
+    for (const name of SUBLEVELS) for await (const k of db.sublevel<string, Uint8Array>(name, { valueEncoding: 'view' }).keys()) out.push([name, k]);
     return out;
   });
 }
@@ -95,14 +95,14 @@ describe('tamper suite', () => {
     expect(records.length).toBeGreaterThan(60);
     const missed: string[] = [];
     for (const [sub, key] of records) {
-      const original = await withLevel((db) => db.sublevel(sub, { valueEncoding: 'view' }).get(key));
+      const original = await withLevel((db) => db.sublevel<string, Uint8Array>(sub, { valueEncoding: 'view' }).get(key));
       const bytes = new Uint8Array(original!);
       // a position that depends on the key, so different records are hit in different places
       const pos = nodeProvider.sha256(new TextEncoder().encode(key))[0]! % bytes.length;
-      bytes[pos] ^= 0x01;
-      await withLevel((db) => db.sublevel(sub, { valueEncoding: 'view' }).put(key, bytes));
+      bytes[pos]! ^= 0x01;
+      await withLevel((db) => db.sublevel<string, Uint8Array>(sub, { valueEncoding: 'view' }).put(key, bytes));
       const r = await verify();
-      await withLevel((db) => db.sublevel(sub, { valueEncoding: 'view' }).put(key, original!));
+      await withLevel((db) => db.sublevel<string, Uint8Array>(sub, { valueEncoding: 'view' }).put(key, original!));
       if (r.ok || !mentions(r, expectedMention(sub, key))) missed.push(`${sub}/${key} byte ${pos}: ${JSON.stringify(r.problems.slice(0, 2))}`);
     }
     expect(missed).toEqual([]);
@@ -111,16 +111,16 @@ describe('tamper suite', () => {
 
   it('detects a deleted log entry', async () => {
     const key = '000000000004';
-    const original = await withLevel((db) => db.sublevel('log', { valueEncoding: 'view' }).get(key));
-    await withLevel((db) => db.sublevel('log', { valueEncoding: 'view' }).del(key));
+    const original = await withLevel((db) => db.sublevel<string, Uint8Array>('log', { valueEncoding: 'view' }).get(key));
+    await withLevel((db) => db.sublevel<string, Uint8Array>('log', { valueEncoding: 'view' }).del(key));
     const r = await verify();
-    await withLevel((db) => db.sublevel('log', { valueEncoding: 'view' }).put(key, original!));
+    await withLevel((db) => db.sublevel<string, Uint8Array>('log', { valueEncoding: 'view' }).put(key, original!));
     expect(r.ok).toBe(false);
     expect(r.problems[0]).toMatchObject({ where: 'log entry 4', code: 'LOG_BROKEN' });
   });
 
   it('detects two swapped log entries', async () => {
-    const log = (db: Level<string, Uint8Array>) => db.sublevel('log', { valueEncoding: 'view' });
+    const log = (db: Level<string, Uint8Array>) => db.sublevel<string, Uint8Array>('log', { valueEncoding: 'view' });
     const [a, b] = await withLevel(async (db) => [await log(db).get('000000000005'), await log(db).get('000000000006')]);
     await withLevel(async (db) => {
       await log(db).put('000000000005', b!);
@@ -136,7 +136,7 @@ describe('tamper suite', () => {
   });
 
   it('detects a signature replaced by a valid signature from another key', async () => {
-    const log = (db: Level<string, Uint8Array>) => db.sublevel('log', { valueEncoding: 'view' });
+    const log = (db: Level<string, Uint8Array>) => db.sublevel<string, Uint8Array>('log', { valueEncoding: 'view' });
     const key = '000000000008';
     const original = (await withLevel((db) => log(db).get(key)))!;
     const entry = decode(original) as CognifyObject & { sig: Uint8Array; signer: string };
@@ -171,10 +171,10 @@ describe('tamper suite', () => {
     const e = await repo.logEntry(2);
     await repo.close();
     const hex = e.entry.subjects[0]!.slice('sha256:'.length);
-    const original = await withLevel((db) => db.sublevel('objects', { valueEncoding: 'view' }).get(hex));
-    await withLevel((db) => db.sublevel('objects', { valueEncoding: 'view' }).del(hex));
+    const original = await withLevel((db) => db.sublevel<string, Uint8Array>('objects', { valueEncoding: 'view' }).get(hex));
+    await withLevel((db) => db.sublevel<string, Uint8Array>('objects', { valueEncoding: 'view' }).del(hex));
     const r = await verify();
-    await withLevel((db) => db.sublevel('objects', { valueEncoding: 'view' }).put(hex, original!));
+    await withLevel((db) => db.sublevel<string, Uint8Array>('objects', { valueEncoding: 'view' }).put(hex, original!));
     expect(r.ok).toBe(false);
     expect(r.problems[0]).toMatchObject({ where: 'log entry 2', code: 'NOT_FOUND' });
   });
@@ -186,9 +186,9 @@ describe('records beyond the end of the log', () => {
       ['indexes', 'leaf/000000009999', 'index leaf/000000009999'],
       ['meta', 'checkpoint/000000009999', 'checkpoint at size 9999'],
     ] as const) {
-      await withLevel((db) => db.sublevel(sub, { valueEncoding: 'view' }).put(key, new Uint8Array(32)));
+      await withLevel((db) => db.sublevel<string, Uint8Array>(sub, { valueEncoding: 'view' }).put(key, new Uint8Array(32)));
       const r = await verify();
-      await withLevel((db) => db.sublevel(sub, { valueEncoding: 'view' }).del(key));
+      await withLevel((db) => db.sublevel<string, Uint8Array>(sub, { valueEncoding: 'view' }).del(key));
       expect(r.ok).toBe(false);
       expect(r.problems.map((p) => p.where)).toContain(where);
     }

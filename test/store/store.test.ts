@@ -63,12 +63,12 @@ describe('Store over a real LevelDB', () => {
   it('rejects on read: altered bytes, non-canonical CBOR, unknown type, schema violation', async () => {
     const put = async (bytes: Uint8Array, id?: ObjectId) => {
       const key = id ?? (`sha256:${Buffer.from(nodeProvider.sha256(bytes)).toString('hex')}` as ObjectId);
-      await db.sublevel('objects', { valueEncoding: 'view' }).put(idHex(key), bytes);
+      await db.sublevel<string, Uint8Array>('objects', { valueEncoding: 'view' }).put(idHex(key), bytes);
       return key;
     };
     const good = encode({ type: 'note', v: 1, text: 'hi' });
     const altered = new Uint8Array(good);
-    altered[altered.length - 1] ^= 1;
+    altered[altered.length - 1]! ^= 1;
     const goodId = `sha256:${Buffer.from(nodeProvider.sha256(good)).toString('hex')}` as ObjectId;
     expect(await code(store.get(await put(altered, goodId)))).toBe('HASH_MISMATCH');
     // map with keys out of canonical order: {"v":1,"type":"note","text":"hi"} written by hand
@@ -94,7 +94,7 @@ describe('Store over a real LevelDB', () => {
     expect(await code(store.resolve('0000000000000'))).toBe('NOT_FOUND');
     // A 7-digit collision cannot be brute-forced in a test; place two keys that share one
     // directly in the objects sublevel (resolve only looks at keys).
-    const objects = db.sublevel('objects', { valueEncoding: 'view' });
+    const objects = db.sublevel<string, Uint8Array>('objects', { valueEncoding: 'view' });
     const a = 'abcdef1' + '0'.repeat(57);
     const b = 'abcdef1' + 'f'.repeat(57);
     await objects.put(a, new Uint8Array([0]));
