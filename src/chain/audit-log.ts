@@ -88,12 +88,6 @@ export async function checkpointAt(store: Store, size: number): Promise<string |
   return raw === undefined ? undefined : fromUtf8(raw);
 }
 
-export async function* storedCheckpoints(store: Store): AsyncIterable<{ size: number; note: string }> {
-  for await (const [k, v] of store.sub.meta.iterator({ gt: 'checkpoint/', lt: 'checkpoint/\uffff' })) {
-    yield { size: Number(k.slice('checkpoint/'.length)), note: fromUtf8(v) };
-  }
-}
-
 /** Decode a stored entry strictly. Throws IntegrityError naming the entry. */
 export function decodeEntry(store: Store, seq: number, raw: Uint8Array): StoredEntry {
   const bytes = plain(raw);
