@@ -25,6 +25,8 @@ import { loadTrustState, stageTrustIndex } from '../chain/trust-index.js';
 import { signObject } from '../chain/signed-object.js';
 import { shortFingerprint, type Signer } from '../chain/signer.js';
 import { verifyRepository, type VerifyReport, type VerifyOptions } from '../chain/verify-repo.js';
+import { nodeProvider } from '../node/node-crypto.js';
+import { createVerifyPool } from '../node/verify-pool.js';
 
 export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas);
 export const rules: Record<string, ActionRule> = { ...chainRules };
@@ -288,8 +290,20 @@ export class Repo {
     return note;
   }
 
-  async verify(opts: Omit<VerifyOptions, 'store' | 'rules'> = {}): Promise<VerifyReport> {
-    return verifyRepository({ ...opts, store: this.store, rules });
+  /**
+   * Recheck everything (see src/chain/verify-repo.ts). With the native provider and a log of
+   * more than 1,024 entries, signatures are checked on `workers` threads (default: one per core;
+   * 0 checks them on this thread).
+   */
+  async verify(opts: Omit<VerifyOptions, 'store' | 'rules' | 'verifyMany'> & { workers?: number } = {}): Promise<VerifyReport> {
+    const { workers, ...rest } = opts;
+    const big = (await this.logSize()) > 1024 || (workers ?? 0) > 0;
+    const pool = this.crypto === nodeProvider && workers !== 0 && big ? createVerifyPool(workers ? { size: workers } : {}) : undefined;
+    try {
+      return await verifyRepository({ ...rest, store: this.store, rules, ...(pool ? { verifyMany: pool.verifyMany } : {}) });
+    } finally {
+      await pool?.close();
+    }
   }
 }
 

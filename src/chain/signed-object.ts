@@ -39,8 +39,13 @@ export function signObject<T extends CognifyObject>(crypto: CryptoProvider, unsi
   return { ...body, sig };
 }
 
+/** The exact bytes an object's signature is over: PAE(payloadType, payload). */
+export function signatureMessage(obj: CognifyObject): Uint8Array {
+  return pae(payloadTypeOf(obj.type), signedPayload(obj));
+}
+
 export function verifyObjectSignature(crypto: CryptoProvider, obj: Signed<CognifyObject>, publicKey: Uint8Array): boolean {
-  return crypto.ed25519Verify(obj.sig, pae(payloadTypeOf(obj.type), signedPayload(obj)), publicKey);
+  return crypto.ed25519Verify(obj.sig, signatureMessage(obj), publicKey);
 }
 
 /** Export a signed object as a DSSE envelope; verifiable by any DSSE implementation. */

@@ -9,7 +9,8 @@ import type { ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { IdentityObject, KeyRevokeObject, LogEntry, RepoObject, Role, RoleGrantObject, RoleRevokeObject } from './chain-types.js';
 import { fingerprintOf, shortFingerprint } from './signer.js';
-import { isSigned, verifyObjectSignature } from './signed-object.js';
+import { isSigned, signatureMessage } from './signed-object.js';
+import type { CognifyError } from '../core/errors.js';
 
 export interface KnownKey {
   fingerprint: string;
@@ -190,6 +191,20 @@ export const chainRules: Record<string, ActionRule> = {
   },
 };
 
+/**
+ * How a signature is checked: `check(sig, message, publicKey, error)` throws `error()` when the
+ * signature is bad. The default checks at once; `verify` may instead queue the check for a
+ * worker and settle it later, reporting `error()` under the entry it belongs to.
+ */
+export type SignatureCheck = (sig: Uint8Array, message: Uint8Array, publicKey: Uint8Array, error: () => CognifyError) => void;
+
+export function checkNow(crypto: CryptoProvider, counter?: { signatures: number }): SignatureCheck {
+  return (sig, message, publicKey, error) => {
+    if (!crypto.ed25519Verify(sig, message, publicKey)) throw error();
+    if (counter) counter.signatures++;
+  };
+}
+
 export interface ApplyOptions {
   crypto: CryptoProvider;
   state: TrustState;
@@ -198,15 +213,17 @@ export interface ApplyOptions {
   entryId: ObjectId;
   load: ObjectLoader;
   rules?: Record<string, ActionRule>;
+  /** Default: checkNow(crypto). */
+  checkSignature?: SignatureCheck;
 }
 
 /**
  * Check one log entry against the state before it and apply it. Throws a typed error naming
  * the entry on any violation; on success returns the fingerprints whose state changed.
- * Counts signatures checked in `counter` when given.
  */
-export async function applyEntry(opts: ApplyOptions, counter?: { signatures: number }): Promise<Set<string>> {
+export async function applyEntry(opts: ApplyOptions): Promise<Set<string>> {
   const { crypto, state, entry, entryId, load } = opts;
+  const check = opts.checkSignature ?? checkNow(crypto);
   const rules = opts.rules ?? chainRules;
   const seq = entry.seq;
   if (seq !== state.size) throw new IntegrityError('LOG_BROKEN', `log entry ${seq} found where entry ${state.size} was expected; an entry is missing or out of order`, { seq, expected: state.size });
@@ -248,19 +265,16 @@ export async function applyEntry(opts: ApplyOptions, counter?: { signatures: num
 
   const actorKey = state.keys.get(entry.signer);
   if (!actorKey) throw new SignatureError('KEY_UNKNOWN', `log entry ${seq} is signed by an unknown key ${shortFingerprint(entry.signer)}`, { seq });
-  if (!verifyObjectSignature(crypto, entry, actorKey.publicKey)) {
-    throw new SignatureError('SIGNATURE_INVALID', `log entry ${seq}: signature by ${describe(state, entry.signer)} does not verify`, { seq });
-  }
-  if (counter) counter.signatures++;
+  const actor = describe(state, entry.signer);
+  check(entry.sig, signatureMessage(entry), actorKey.publicKey, () => new SignatureError('SIGNATURE_INVALID', `log entry ${seq}: signature by ${actor} does not verify`, { seq }));
   for (let i = 0; i < subjects.length; i++) {
     const obj = subjects[i]!;
     if (!isSigned(obj)) continue;
     const key = state.keys.get(obj.signer);
     if (!key) throw new SignatureError('KEY_UNKNOWN', `object ${entry.subjects[i]} is signed by ${shortFingerprint(obj.signer)}, a key this repository does not know`, { id: entry.subjects[i] });
-    if (!verifyObjectSignature(crypto, obj, key.publicKey)) {
-      throw new SignatureError('SIGNATURE_INVALID', `object ${entry.subjects[i]} (${obj.type}): signature by ${describe(state, obj.signer)} does not verify`, { id: entry.subjects[i] });
-    }
-    if (counter) counter.signatures++;
+    const id = entry.subjects[i];
+    const by = describe(state, obj.signer);
+    check(obj.sig, signatureMessage(obj), key.publicKey, () => new SignatureError('SIGNATURE_INVALID', `object ${id} (${obj.type}): signature by ${by} does not verify`, { id }));
   }
 
   state.size = seq + 1;

@@ -4,7 +4,7 @@
 // every other object and chunk, refs, and the derived indexes. It reports problems in the order
 // found, the first broken link first, and never changes anything.
 import { encode } from '../core/cbor.js';
-import { CognifyError } from '../core/errors.js';
+import { CognifyError, SignatureError } from '../core/errors.js';
 import { bytesEqual, fromUtf8, plain, toHex } from '../core/bytes.js';
 import { idHex, type ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
@@ -33,12 +33,23 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
+export interface SignatureJob {
+  sig: Uint8Array;
+  message: Uint8Array;
+  publicKey: Uint8Array;
+}
+
 export interface VerifyOptions {
   store: Store;
   rules: Record<string, ActionRule>;
   /** Stop collecting after this many problems (default 100). */
   maxProblems?: number;
   onProgress?: (p: { phase: string; done: number }) => void;
+  /**
+   * Check many Ed25519 signatures, e.g. on worker threads (src/node/verify-pool.ts). Must give
+   * the verdicts of the store's crypto provider. Default: the provider, one at a time.
+   */
+  verifyMany?: (jobs: SignatureJob[]) => Promise<boolean[]>;
   signal?: AbortSignal;
 }
 
@@ -126,26 +137,67 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   }
 
   // ---- 2. replay the log --------------------------------------------------------------------
+  // Problems found while replaying are kept with the sequence number they belong to, because
+  // signature checks may settle later (on worker threads) than the entries after them are read.
+  // At the end they are put in log order and cut after the first fatal one: everything after a
+  // broken entry was judged on a state that cannot be trusted.
+  const found: { seq: number; rank: number; fatal: boolean; where: string; e: unknown; code?: string }[] = [];
+  const note = (seq: number, rank: number, fatal: boolean, where: string, e: unknown, code?: string) => found.push({ seq, rank, fatal, where, e, ...(code ? { code } : {}) });
   const state: TrustState = emptyTrustState();
   let frontier: Frontier = [];
-  let logOk = true;
+  let endOfLog = true; // false when the replay stopped at a fatal problem it found itself
+  const goodCheckpoints: number[] = [];
   const checkpoints = new BatchReader(store.sub.meta.iterator({ gt: 'checkpoint/', lt: 'checkpoint/\uffff' }));
   const keysByNoteName = new Map<string, KnownKey>();
-  const checkCheckpoint = (label: string, note: string, size: number, root: Uint8Array) => {
+
+  // Signature checks: queued per batch with the entry they belong to, settled by `verifyMany`.
+  const verifyMany = opts.verifyMany ?? ((jobs: SignatureJob[]) => Promise.resolve(jobs.map((j) => crypto.ed25519Verify(j.sig, j.message, j.publicKey))));
+  type QueuedCheck = SignatureJob & { seq: number; where: string; error: () => CognifyError; checkpoint?: number };
+  let queue: QueuedCheck[] = [];
+  const badCheckpoints = new Set<number>();
+  let inFlight: Promise<void> = Promise.resolve();
+  const settle = (jobs: typeof queue): Promise<void> =>
+    verifyMany(jobs).then((ok) => {
+      jobs.forEach((j, i) => {
+        if (ok[i]) counter.signatures++;
+        else if (j.checkpoint === undefined) note(j.seq, 0, true, j.where, j.error());
+        else {
+          badCheckpoints.add(j.checkpoint); // a bad checkpoint is a problem, not a broken log
+          note(j.seq, 2, false, j.where, j.error());
+        }
+      });
+    });
+  const deferTo = (seq: number, where: string, checkpoint?: number) => (sig: Uint8Array, message: Uint8Array, publicKey: Uint8Array, error: () => CognifyError) => {
+    queue.push({ sig, message, publicKey, seq, where, error, ...(checkpoint !== undefined ? { checkpoint } : {}) });
+  };
+
+  /**
+   * Check a checkpoint note against the log's root at `size`. `seq` places its problems in log
+   * order; with `now` the signature is checked at once (the latest checkpoint), otherwise queued.
+   */
+  const checkCheckpoint = (seq: number, label: string, text: string, size: number, root: Uint8Array, now = false): boolean => {
+    const bad = (what: string, code: string) => (note(seq, 2, false, label, what, code), false);
     try {
-      const keyName = /\n\u2014 (\S+) /.exec(note)?.[1] ?? '';
+      const keyName = /\n\u2014 (\S+) /.exec(text)?.[1] ?? '';
       // Rebuilt only when an unseen key name signs: a handful of times, not once per checkpoint.
       if (!keysByNoteName.has(keyName)) for (const k of state.keys.values()) keysByNoteName.set(noteKeyName(k.fingerprint), k);
       const key = keysByNoteName.get(keyName);
-      if (!key) return problem(label, `signed by ${keyName || 'no key'}, which is not a key known to this repository`, 'KEY_UNKNOWN');
-      const cp = verifyNote(crypto, note, noteKeyName(key.fingerprint), key.publicKey);
-      counter.signatures++;
-      if (repoId && cp.origin !== originOf(repoId)) return problem(label, `origin "${cp.origin}" is not this repository's log`, 'PROOF_INVALID');
-      if (cp.size !== size) return problem(label, `claims tree size ${cp.size}, expected ${size}`, 'PROOF_INVALID');
-      if (!bytesEqual(cp.root, root)) return problem(label, `root hash ${toHex(cp.root)} does not match the log's root ${toHex(root)} at size ${size}; the log was rewritten`, 'PROOF_INVALID');
-      report.checkpoints++;
+      if (!key) return bad(`signed by ${keyName || 'no key'}, which is not a key known to this repository`, 'KEY_UNKNOWN');
+      let provider = crypto;
+      if (!now) {
+        const defer = deferTo(seq, label, size);
+        const error = () => new SignatureError('SIGNATURE_INVALID', `signature by ${keyName} does not verify`, {});
+        provider = { ...crypto, ed25519Verify: (sig, msg, pub) => (defer(sig, msg, pub, error), true) };
+      }
+      const cp = verifyNote(provider, text, keyName, key.publicKey);
+      if (now) counter.signatures++;
+      if (repoId && cp.origin !== originOf(repoId)) return bad(`origin "${cp.origin}" is not this repository's log`, 'PROOF_INVALID');
+      if (cp.size !== size) return bad(`claims tree size ${cp.size}, expected ${size}`, 'PROOF_INVALID');
+      if (!bytesEqual(cp.root, root)) return bad(`root hash ${toHex(cp.root)} does not match the log's root ${toHex(root)} at size ${size}; the log was rewritten`, 'PROOF_INVALID');
+      return true;
     } catch (e) {
-      problem(label, e);
+      note(seq, 2, false, label, e);
+      return false;
     }
   };
 
@@ -182,46 +234,62 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
       const k = batch[i]![0];
       const seq = Number(k);
       if (k !== seqKey(expectSeq)) {
-        problem(`log entry ${expectSeq}`, `missing: the next stored entry is ${k}`, 'LOG_BROKEN');
-        logOk = false;
+        note(expectSeq, 0, true, `log entry ${expectSeq}`, `missing: the next stored entry is ${k}`, 'LOG_BROKEN');
+        endOfLog = false;
         break replay;
       }
       try {
         const se = decoded[i];
         if (!isStoredEntry(se)) throw se;
-        await applyEntry({ crypto, state, entry: se.entry, entryId: se.id, load: loadBatch, rules: opts.rules }, counter);
+        const where = `log entry ${seq}`;
+        await applyEntry({ crypto, state, entry: se.entry, entryId: se.id, load: loadBatch, rules: opts.rules, checkSignature: deferTo(seq, where) });
         if (seq === 0 && repoId !== undefined && se.entry.repo !== repoId) {
-          problem('meta repo', `records repository ${repoId} but the log's genesis creates ${se.entry.repo}`, 'LOG_BROKEN');
+          note(seq, 1, false, 'meta repo', `records repository ${repoId} but the log's genesis creates ${se.entry.repo}`, 'LOG_BROKEN');
         }
         const leaf = leafHash(crypto, se.bytes);
         const stored = await leaves.next();
-        if (!stored || stored[0] !== `leaf/${k}` || !bytesEqual(stored[1], leaf)) problem(`index leaf/${seq}`, 'leaf hash index disagrees with the entry', 'LOG_BROKEN');
+        if (!stored || stored[0] !== `leaf/${k}` || !bytesEqual(stored[1], leaf)) note(seq, 1, false, `index leaf/${seq}`, 'leaf hash index disagrees with the entry', 'LOG_BROKEN');
         frontier = frontierAppend(crypto, frontier, seq, leaf);
       } catch (e) {
-        problem(`log entry ${seq}`, e);
-        logOk = false;
+        note(seq, 0, true, `log entry ${seq}`, e);
+        endOfLog = false;
         break replay;
       }
       expectSeq++;
-      report.logEntries++;
       // checkpoints written when the log had `expectSeq` entries
       for (let cp = await checkpoints.peek(); cp && Number(cp[0].slice('checkpoint/'.length)) <= expectSeq; cp = await checkpoints.peek()) {
         await checkpoints.next();
         const size = Number(cp[0].slice('checkpoint/'.length));
-        if (size === expectSeq) checkCheckpoint(`checkpoint at size ${size}`, fromUtf8(plain(cp[1])), size, frontierRoot(crypto, frontier));
-        else problem(`checkpoint at size ${size}`, 'has no matching log position', 'PROOF_INVALID');
+        if (size !== expectSeq) note(seq, 2, false, `checkpoint at size ${size}`, 'has no matching log position', 'PROOF_INVALID');
+        else if (checkCheckpoint(seq, `checkpoint at size ${size}`, fromUtf8(plain(cp[1])), size, frontierRoot(crypto, frontier))) goodCheckpoints.push(size);
       }
-      if (report.logEntries % 1000 === 0) opts.onProgress?.({ phase: 'log', done: report.logEntries });
+      if (expectSeq % 1000 === 0) opts.onProgress?.({ phase: 'log', done: expectSeq });
     }
+    // One batch of signature checks in flight while the next batch is replayed: memory stays
+    // bounded to two batches, and the checks overlap with the decoding.
+    await inFlight;
+    inFlight = settle(queue);
+    queue = [];
   }
-  if (logOk) {
+  await inFlight;
+  await settle(queue);
+  await pending.catch(() => undefined);
+
+  found.sort((a, b) => a.seq - b.seq || a.rank - b.rank);
+  const cut = found.findIndex((f) => f.fatal);
+  const firstFatal = cut === -1 ? undefined : found[cut]!.seq;
+  for (const f of cut === -1 ? found : found.slice(0, cut + 1)) problem(f.where, f.e, f.code);
+  const logOk = firstFatal === undefined;
+  report.logEntries = firstFatal ?? expectSeq;
+  report.checkpoints = goodCheckpoints.filter((size) => !badCheckpoints.has(size) && (firstFatal === undefined || size <= firstFatal)).length;
+
+  if (logOk && endOfLog) {
     // records beyond the end of the log: an index or checkpoint for entries that do not exist
     for (let extra = await leaves.next(); extra; extra = await leaves.next()) problem(`index ${extra[0]}`, 'has no log entry', 'LOG_BROKEN');
     for (let extra = await checkpoints.next(); extra; extra = await checkpoints.next()) {
       problem(`checkpoint at size ${Number(extra[0].slice('checkpoint/'.length))}`, `is beyond the log's ${expectSeq} entries`, 'PROOF_INVALID');
     }
   }
-  await pending.catch(() => undefined);
   await logIt.close();
   await leaves.close();
   await checkpoints.close();
@@ -243,11 +311,9 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     const latest = await store.getMeta('checkpoint');
     if (latest === undefined) problem('checkpoint', 'no checkpoint is stored', 'PROOF_INVALID');
     else {
-      try {
-        checkCheckpoint('latest checkpoint', fromUtf8(latest), state.size, frontierRoot(crypto, frontier));
-      } catch (e) {
-        problem('latest checkpoint', e);
-      }
+      const before = found.length;
+      if (checkCheckpoint(state.size, 'latest checkpoint', fromUtf8(latest), state.size, frontierRoot(crypto, frontier), true)) report.checkpoints++;
+      for (const f of found.slice(before)) problem(f.where, f.e, f.code);
     }
     await compareIndexes(store, state, problem);
   }
