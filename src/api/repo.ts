@@ -65,6 +65,7 @@ export class Repo {
   private closed = false;
   private repoId: ObjectId | undefined;
   private trust: TrustState | undefined;
+  private emails: { size: number; byEmail: Map<string, KnownKey[]> } | undefined;
 
   constructor(ctx: RepoContext) {
     this.ctx = ctx;
@@ -182,9 +183,16 @@ export class Repo {
   async resolveIdentity(who: string): Promise<KnownIdentity> {
     const state = await this.exclusive(() => this.trustState());
     const w = who.trim().toLowerCase();
-    let hits: KnownKey[] = [];
-    for (const k of state.keys.values()) if (k.email.toLowerCase() === w) hits.push(k);
-    if (!hits.length && /^[0-9a-f]{8,64}$/.test(w)) for (const k of state.keys.values()) if (k.fingerprint.startsWith(w)) hits.push(k);
+    // Keys are never removed and emails never change, so the index is stale only when keys were added.
+    if (this.emails?.size !== state.keys.size) {
+      const byEmail = new Map<string, KnownKey[]>();
+      for (const k of state.keys.values()) byEmail.set(k.email.toLowerCase(), [...(byEmail.get(k.email.toLowerCase()) ?? []), k]);
+      this.emails = { size: state.keys.size, byEmail };
+    }
+    let hits: KnownKey[] = this.emails.byEmail.get(w) ?? [];
+    const exact = state.keys.get(w);
+    if (!hits.length && exact) hits = [exact];
+    else if (!hits.length && /^[0-9a-f]{8,63}$/.test(w)) for (const k of state.keys.values()) if (k.fingerprint.startsWith(w)) hits.push(k);
     if (hits.length === 1) return knownIdentity(state, hits[0]!);
     if (!hits.length) throw new NotFoundError('KEY_UNKNOWN', `no identity "${who}" in this repository; import it with cognify id import <file>`, { who });
     throw new NotFoundError('KEY_AMBIGUOUS', `"${who}" matches ${hits.length} identities (${hits.map((h) => shortFingerprint(h.fingerprint)).join(', ')}); give the fingerprint`, { who });
