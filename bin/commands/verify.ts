@@ -20,7 +20,8 @@ export async function verify(ctx: Context): Promise<number> {
   ctx.out(
     { ok: r.ok, objects: r.objects, signatures: r.signatures, logEntries: r.logEntries, checkpoints: r.checkpoints, chunks: r.chunks, problems: r.problems },
     () => {
-      const head = `${r.objects} objects, ${r.signatures} signatures, ${r.logEntries} log entries, ${r.checkpoints} checkpoints`;
+      const n = (count: number, one: string, many: string) => `${count.toLocaleString('en')} ${count === 1 ? one : many}`;
+      const head = [n(r.objects, 'object', 'objects'), n(r.signatures, 'signature', 'signatures'), n(r.logEntries, 'log entry', 'log entries'), n(r.checkpoints, 'checkpoint', 'checkpoints')].join(', ');
       if (r.ok) return `verify: ok — ${head}`;
       return [`verify: FAILED — ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} (${head})`, ...r.problems.map((p) => `  ${p.where}: ${p.what} [${p.code}]`)].join('\n');
     },

@@ -32,7 +32,7 @@ describe('cognify init', () => {
     expect(JSON.parse(await readFile(idFile, 'utf8')).signatures[0].keyid).toBe(ada.fingerprint);
 
     const v = expectOk(await run(['verify'], { cwd, env: envFor(home) }));
-    expect(v.stdout).toMatch(/^verify: ok — 3 objects, \d+ signatures, 1 log entries, \d+ checkpoints\n$/);
+    expect(v.stdout).toMatch(/^verify: ok — 3 objects, \d+ signatures, 1 log entry, \d+ checkpoints\n$/);
   });
 
   it('init <dir> --name N --json creates the directory and records the name in the signed genesis', async () => {
