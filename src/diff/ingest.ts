@@ -1,0 +1,172 @@
+// One streaming pass over a table file, the first half of `dataset commit`: find rows, cut
+// row-aligned chunks, hand each chunk to the store, build the recipe tree, hash the whole file,
+// and parse every row once — to validate it (bad input fails here, naming line and column) and
+// to infer the schema. Memory holds one chunk and the schema accumulators, never the file.
+import type { CryptoProvider } from '../core/crypto-provider.js';
+import { InputError } from '../core/errors.js';
+import { toHex } from '../core/bytes.js';
+import type { RowBoundaryScanner, TableFormat } from './rows.js';
+import { createCsvScanner } from './csv-scanner.js';
+import { createJsonlScanner } from './jsonl-scanner.js';
+import { checkWidth, parseCsvRow, readHeader, sniffCsvDialect, type SniffedDialect } from './csv-parse.js';
+import { CsvSchemaAccumulator } from './csv-schema.js';
+import { JsonSchemaAccumulator, parseJsonlRow } from './jsonl-parse.js';
+import { chunkRows, type ChunkerOptions } from './row-chunker.js';
+import { RecipeBuilder, type PutNode, type RecipeEntry } from './recipe-tree.js';
+
+export interface IngestOptions {
+  source: AsyncIterable<Uint8Array>;
+  /** csv, tsv or jsonl; default: sniffed from the first bytes. */
+  format?: TableFormat;
+  /** Shown in error messages (a path, or "input"). */
+  name?: string;
+  crypto: CryptoProvider;
+  /** Store a chunk (id = SHA-256 of its bytes) unless present; resolves true when it was new. */
+  putChunk: (id: Uint8Array, bytes: Uint8Array) => Promise<boolean>;
+  putNode: PutNode;
+  chunker?: ChunkerOptions;
+  signal?: AbortSignal;
+}
+
+export interface IngestResult {
+  format: 'csv' | 'tsv' | 'jsonl';
+  dialect: { delimiter: string; quote: string; header: boolean; bom: boolean; lineEnding: '\n' | '\r\n' } | null;
+  sha256: string;
+  bytes: number;
+  /** Data rows (a CSV/TSV header is not counted). */
+  rows: number;
+  recipe: { root: Uint8Array; depth: number; chunks: number } | null;
+  schema: { columns: { name: string; type: string; empties: number }[] } | { paths: { path: string; types: string[] }[] };
+  newChunks: number;
+  newBytes: number;
+}
+
+const SNIFF_BYTES = 64 * 1024;
+
+/** Read up to `n` bytes ahead without losing them: returns the head and a source that replays it. */
+async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array> }> {
+  const it = source[Symbol.asyncIterator]();
+  const held: Uint8Array[] = [];
+  let size = 0;
+  let done = false;
+  while (size < n) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    held.push(r.value.slice()); // sources may reuse their buffers
+    size += r.value.length;
+  }
+  const head = new Uint8Array(size);
+  let o = 0;
+  for (const h of held) {
+    head.set(h, o);
+    o += h.length;
+  }
+  async function* rest(): AsyncIterable<Uint8Array> {
+    if (head.length) yield head;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { head, rest: rest() };
+}
+
+function sniffFormat(head: Uint8Array): 'csv' | 'jsonl' {
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0d || head[i] === 0x0a)) i++;
+  return head[i] === 0x7b || head[i] === 0x5b ? 'jsonl' : 'csv';
+}
+
+/** A tee over the source that hashes the whole file and counts its bytes as it passes. */
+async function* hashing(source: AsyncIterable<Uint8Array>, crypto: CryptoProvider, total: { bytes: number; digest?: Uint8Array }, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+  const h = crypto.createSha256();
+  for await (const piece of source) {
+    signal?.throwIfAborted();
+    h.update(piece);
+    total.bytes += piece.length;
+    yield piece;
+  }
+  total.digest = h.digest();
+}
+
+function countNewlines(b: Uint8Array): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+export async function ingestTable(opts: IngestOptions): Promise<IngestResult> {
+  const { crypto } = opts;
+  const name = opts.name ?? 'input';
+  const { head, rest } = await peek(opts.source, SNIFF_BYTES);
+  const format = opts.format ?? (sniffFormat(head) === 'jsonl' ? 'jsonl' : head.length && sniffCsvDialect(head).delimiter === 0x09 ? 'tsv' : 'csv');
+  if (format === 'parquet') throw new InputError('INPUT_INVALID', `${name}: Parquet datasets are not supported yet; convert to CSV or JSONL`, { name });
+
+  let sniffed: SniffedDialect | undefined;
+  const dialect = format === 'jsonl' ? undefined : { delimiter: format === 'tsv' ? 0x09 : (sniffed = head.length ? sniffCsvDialect(head) : undefined)?.delimiter ?? 0x2c, quote: format === 'tsv' ? null : 0x22 };
+  const newScanner = (): RowBoundaryScanner => (dialect ? createCsvScanner(dialect) : createJsonlScanner());
+
+  const total: { bytes: number; digest?: Uint8Array } = { bytes: 0 };
+  const builder = new RecipeBuilder(opts.putNode);
+  const csvSchema: { acc?: CsvSchemaAccumulator; width: number } = { width: 0 };
+  const jsonSchema = new JsonSchemaAccumulator();
+  let header: string[] | undefined;
+  let recipeRows = 0;
+  let chunks = 0;
+  let newChunks = 0;
+  let newBytes = 0;
+  let line = 1; // first physical line of the next row
+
+  for await (const chunk of chunkRows(hashing(rest, crypto, total, opts.signal), newScanner(), opts.chunker)) {
+    // Rows of this chunk: a chunk starts at a row boundary, so a fresh scanner finds them.
+    const sc = newScanner();
+    const ends = [...sc.push(chunk.bytes), ...sc.end()];
+    let start = 0;
+    for (const end of ends) {
+      const row = chunk.bytes.subarray(start, end);
+      const where = { line, offset: chunk.offset + start };
+      if (dialect) {
+        if (!header) {
+          header = readHeader(row, dialect);
+          csvSchema.acc = new CsvSchemaAccumulator(header);
+          csvSchema.width = header.length;
+        } else {
+          const fields = parseCsvRow(row, dialect, where);
+          checkWidth(fields, csvSchema.width, where);
+          csvSchema.acc!.add(fields);
+        }
+      } else {
+        jsonSchema.add(parseJsonlRow(row, where));
+      }
+      line += countNewlines(row);
+      start = end;
+    }
+    const id = crypto.sha256(chunk.bytes);
+    if (await opts.putChunk(id, chunk.bytes)) {
+      newChunks++;
+      newBytes += chunk.bytes.length;
+    }
+    const entry: RecipeEntry = { id, rows: chunk.rows, bytes: chunk.bytes.length };
+    builder.add(entry);
+    recipeRows += chunk.rows;
+    chunks++;
+  }
+  const tree = builder.finish();
+  const lineEnding = sniffed?.lineEnding ?? (head.indexOf(0x0a) > 0 && head[head.indexOf(0x0a) - 1] === 0x0d ? '\r\n' : '\n');
+  return {
+    format,
+    dialect: dialect
+      ? { delimiter: String.fromCharCode(dialect.delimiter), quote: dialect.quote === null ? '' : '"', header: true, bom: head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf, lineEnding }
+      : null,
+    sha256: toHex(total.digest!),
+    bytes: total.bytes,
+    rows: dialect && header ? recipeRows - 1 : recipeRows,
+    recipe: tree ? { root: tree.root.id, depth: tree.depth, chunks } : null,
+    schema: dialect
+      ? { columns: (csvSchema.acc?.result().columns ?? []).map((c) => ({ name: c.name, type: c.type, empties: c.empties })) }
+      : { paths: jsonSchema.result().paths.map((p) => ({ path: p.path, types: Object.keys(p.types).sort() })) },
+    newChunks,
+    newBytes,
+  };
+}
