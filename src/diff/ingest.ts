@@ -119,11 +119,8 @@ export async function ingestTable(opts: IngestOptions): Promise<IngestResult> {
   let line = 1; // first physical line of the next row
 
   for await (const chunk of chunkRows(hashing(rest, crypto, total, opts.signal), newScanner(), opts.chunker)) {
-    // Rows of this chunk: a chunk starts at a row boundary, so a fresh scanner finds them.
-    const sc = newScanner();
-    const ends = [...sc.push(chunk.bytes), ...sc.end()];
     let start = 0;
-    for (const end of ends) {
+    for (const end of chunk.rowEnds) {
       const row = chunk.bytes.subarray(start, end);
       const where = { line, offset: chunk.offset + start };
       if (dialect) {

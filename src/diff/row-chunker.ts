@@ -59,6 +59,8 @@ export interface Chunk {
   rows: number;
   /** Offset of the chunk's first byte in the file. */
   offset: number;
+  /** Where each row ends, relative to the chunk's first byte (the last is bytes.length): no rescan needed. */
+  rowEnds: number[];
 }
 
 // Defaults: the Xet/casync scale (DESIGN.md); min and max follow the target (÷4, ×4) unless set.
@@ -148,6 +150,8 @@ export class RowChunker {
   /** File offset where the next row begins (the last row end seen). */
   private _rowStart = 0;
   private _chunkRows = 0;
+  /** Absolute row ends of the pending chunk. */
+  private _pendingEnds: number[] = [];
   private _ended = false;
 
   constructor(opts: ChunkerOptions = {}) {
@@ -232,6 +236,7 @@ export class RowChunker {
       const rowStart = this._rowStart;
       this._rowStart = end;
       this._chunkRows++;
+      this._pendingEnds.push(end);
       if (s1 >= max) {
         out.push(this._emit());
       } else if (s1 >= min) {
@@ -253,9 +258,11 @@ export class RowChunker {
   private _emit(): Chunk {
     const from = this._chunkStart - this._bufStart;
     const to = this._rowStart - this._bufStart;
-    const chunk: Chunk = { bytes: this._buf.slice(from, to), rows: this._chunkRows, offset: this._chunkStart };
+    const start = this._chunkStart;
+    const chunk: Chunk = { bytes: this._buf.slice(from, to), rows: this._chunkRows, offset: start, rowEnds: this._pendingEnds.map((e) => e - start) };
     this._chunkStart = this._rowStart;
     this._chunkRows = 0;
+    this._pendingEnds = [];
     return chunk;
   }
 

@@ -101,6 +101,13 @@ function checkInvariants(file: Uint8Array, chunks: Chunk[], totalRows: number, o
     if (i < chunks.length - 1) expect(c.bytes[c.bytes.length - 1]).toBe(10);
     // Only one oversized row may exceed maxSize.
     if (c.bytes.length > opts.maxSize) expect(c.rows).toBe(1);
+    // Row ends within the chunk: one per row, increasing, each after a "\n" but the file's last.
+    expect(c.rowEnds).toHaveLength(c.rows);
+    expect(c.rowEnds[c.rowEnds.length - 1]).toBe(c.bytes.length);
+    for (const [j, e] of c.rowEnds.entries()) {
+      if (j > 0) expect(e).toBeGreaterThan(c.rowEnds[j - 1]!);
+      if (i < chunks.length - 1 || j < c.rowEnds.length - 1) expect(c.bytes[e - 1]).toBe(10);
+    }
   }
 }
 
@@ -184,7 +191,7 @@ describe('RowChunker', () => {
     checkInvariants(file, chunks, 5001, small);
     expect(chunks[chunks.length - 1]!.bytes.at(-1)).toBe('e'.charCodeAt(0));
     const one = chunkPieces(utf8('only'), small);
-    expect(one).toEqual([{ bytes: utf8('only'), rows: 1, offset: 0 }]);
+    expect(one).toEqual([{ bytes: utf8('only'), rows: 1, offset: 0, rowEnds: [4] }]);
   });
 
   it('never splits a row bigger than maxSize: it becomes a chunk of its own', () => {
