@@ -5,7 +5,8 @@
 import type { CryptoProvider } from '../core/crypto-provider.js';
 import type { CborValue } from '../core/cbor.js';
 import { InputError, IntegrityError, NotFoundError, tagCaller } from '../core/errors.js';
-import { isObjectId, type ObjectId } from '../core/ids.js';
+import { idFromDigest, isObjectId, type ObjectId } from '../core/ids.js';
+import { toHex } from '../core/bytes.js';
 import { createSchemaRegistry, type CognifyObject, type SchemaRegistry } from '../store/object-codec.js';
 import { Store, type Database, type StoredObject, type Transaction } from '../store/store.js';
 import { chainSchemas, ROLES, type IdentityObject, type LogEntry, type Role } from '../chain/chain-types.js';
@@ -26,10 +27,28 @@ import { signObject } from '../chain/signed-object.js';
 import { shortFingerprint, type Signer } from '../chain/signer.js';
 import { verifyRepository, type VerifyReport, type VerifyOptions } from '../chain/verify-repo.js';
 import { nodeProvider } from '../node/node-crypto.js';
+import { recipeSchemas, type RecipeNode } from '../diff/recipe-tree.js';
+import { datasetSchemas, type DatasetVersion } from '../diff/dataset-types.js';
+import { datasetRules } from '../diff/dataset-rules.js';
+import { Datasets } from './datasets.js';
 import { createVerifyPool } from '../node/verify-pool.js';
 
-export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas);
-export const rules: Record<string, ActionRule> = { ...chainRules };
+export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas);
+export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules };
+
+/** What objects of each layer refer to, for verify's "every referenced object present". */
+function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[] } | undefined {
+  if (obj.type === 'dataset-version') {
+    const recipe = (obj as unknown as DatasetVersion).recipe;
+    return recipe ? { objects: [idFromDigest(recipe.root)], chunks: [] } : undefined;
+  }
+  if (obj.type === 'recipe-node') {
+    const node = obj as unknown as RecipeNode;
+    const ids = node.entries.map(([id]) => id);
+    return node.level === 0 ? { objects: [], chunks: ids.map(toHex) } : { objects: ids.map(idFromDigest), chunks: [] };
+  }
+  return undefined;
+}
 
 export interface RepoContext {
   db: Database;
@@ -60,6 +79,8 @@ export class Repo {
   readonly store: Store;
   readonly dir: string;
   readonly crypto: CryptoProvider;
+  /** Dataset versions: commit, list, resolve, export. */
+  readonly datasets: Datasets = new Datasets(this);
   private readonly ctx: RepoContext;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -308,7 +329,7 @@ export class Repo {
     const big = (await this.logSize()) > 1024 || (workers ?? 0) > 0;
     const pool = this.crypto === nodeProvider && workers !== 0 && big ? createVerifyPool(workers ? { size: workers } : {}) : undefined;
     try {
-      return await verifyRepository({ ...rest, store: this.store, rules, ...(pool ? { verifyMany: pool.verifyMany } : {}) });
+      return await verifyRepository({ ...rest, store: this.store, rules, references, ...(pool ? { verifyMany: pool.verifyMany } : {}) });
     } finally {
       await pool?.close();
     }

@@ -65,7 +65,7 @@ function describe(state: TrustState, fp: string): string {
   return k ? `${k.email} (${shortFingerprint(fp)})` : shortFingerprint(fp);
 }
 
-function expectSubjects<T extends CognifyObject>(ctx: RuleContext, types: string[]): T[] {
+export function expectSubjects<T extends CognifyObject>(ctx: RuleContext, types: string[]): T[] {
   const { subjects, entry } = ctx;
   if (subjects.length !== types.length || subjects.some((s, i) => s.type !== types[i])) {
     throw new IntegrityError('LOG_BROKEN', `log entry ${entry.seq} (${entry.action}) must name ${types.join(', ')}; it names ${subjects.map((s) => s.type).join(', ') || 'nothing'}`, {
@@ -75,13 +75,13 @@ function expectSubjects<T extends CognifyObject>(ctx: RuleContext, types: string
   return subjects as T[];
 }
 
-function sameSigner(ctx: RuleContext, obj: { signer: string; type: string }): void {
+export function sameSigner(ctx: RuleContext, obj: { signer: string; type: string }): void {
   if (obj.signer !== ctx.entry.signer) {
     throw new IntegrityError('LOG_BROKEN', `log entry ${ctx.entry.seq}: its ${obj.type} is signed by ${shortFingerprint(obj.signer)}, not by the entry's actor`, { seq: ctx.entry.seq });
   }
 }
 
-function sameRepo(ctx: RuleContext, obj: { repo: string; type: string }): void {
+export function sameRepo(ctx: RuleContext, obj: { repo: string; type: string }): void {
   if (obj.repo !== ctx.state.repo) {
     throw new IntegrityError('LOG_BROKEN', `log entry ${ctx.entry.seq}: its ${obj.type} belongs to repository ${obj.repo}`, { seq: ctx.entry.seq });
   }

@@ -50,6 +50,11 @@ export interface VerifyOptions {
    * the verdicts of the store's crypto provider. Default: the provider, one at a time.
    */
   verifyMany?: (jobs: SignatureJob[]) => Promise<boolean[]>;
+  /**
+   * What an object refers to besides log subjects (a dataset version's recipe, a recipe node's
+   * children and chunks); each must exist. Supplied by the layers that define those types.
+   */
+  references?: (obj: CognifyObject) => { objects: ObjectId[]; chunks: string[] } | undefined;
   signal?: AbortSignal;
 }
 
@@ -117,10 +122,17 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   const counter = { signatures: 0 };
   const checked = new Set<string>();
 
+  // References to check once every object has been read: [from, objects, chunk hexes].
+  const pendingRefs: [ObjectId, ObjectId[], string[]][] = [];
+  const noteRefs = (id: ObjectId, obj: CognifyObject) => {
+    const r = opts.references?.(obj);
+    if (r && (r.objects.length || r.chunks.length)) pendingRefs.push([id, r.objects, r.chunks]);
+  };
   // Objects referenced by the log are checked on first load and remembered.
   const load = async (id: ObjectId): Promise<CognifyObject> => {
     const obj = (await store.get(id)).value;
     checked.add(id);
+    noteRefs(id, obj);
     return obj;
   };
 
@@ -227,7 +239,9 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
       const bytes = prefetched.get(id);
       if (bytes === undefined) return load(id);
       checked.add(id);
-      return store.check(id, bytes).value;
+      const value = store.check(id, bytes).value;
+      noteRefs(id, value);
+      return value;
     };
     for (let i = 0; i < batch.length; i++) {
       opts.signal?.throwIfAborted();
@@ -326,6 +340,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     if (checked.has(id)) continue;
     try {
       const { value } = store.check(id, plain(raw));
+      noteRefs(id, value);
       if (isSigned(value)) {
         const pub = value.type === 'identity' ? (value.publicKey as Uint8Array) : state.keys.get(value.signer)?.publicKey;
         if (value.type === 'identity' && fingerprintOf(crypto, pub!) !== value.signer) problem(`object ${id}`, 'identity signer is not the fingerprint of its key', 'OBJECT_INVALID');
@@ -343,6 +358,12 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     report.chunks++;
     const actual = toHex(crypto.sha256(raw));
     if (actual !== hex) problem(`chunk sha256:${hex}`, `bytes hash to sha256:${actual}; the chunk was altered`, 'HASH_MISMATCH');
+  }
+  for (const [from, objects, chunks] of pendingRefs) {
+    const o = await store.sub.objects.getMany(objects.map(idHex));
+    objects.forEach((id, i) => o[i] === undefined && problem(`object ${from}`, `refers to ${id}, which is not in the repository`, 'NOT_FOUND'));
+    const c = await store.sub.chunks.getMany(chunks);
+    chunks.forEach((hex, i) => c[i] === undefined && problem(`object ${from}`, `refers to chunk sha256:${hex}, which is not in the repository`, 'NOT_FOUND'));
   }
   for await (const [name, id] of store.refs()) {
     if (!(await store.has(id))) problem(`ref ${name}`, `points to ${id}, which is not in the repository`, 'NOT_FOUND');

@@ -9,7 +9,7 @@
 // (`Transaction.commit`): a crash leaves the repository as it was, plus nothing.
 import type { CryptoProvider } from '../core/crypto-provider.js';
 import { IntegrityError, NotFoundError, InputError } from '../core/errors.js';
-import { fromUtf8, plain, utf8 } from '../core/bytes.js';
+import { fromUtf8, plain, toHex, utf8 } from '../core/bytes.js';
 import { idFromDigest, idHex, isObjectId, parseIdPrefix, type ObjectId } from '../core/ids.js';
 import { decodeObject, encodeObject, type CognifyObject, type SchemaRegistry } from './object-codec.js';
 
@@ -17,6 +17,7 @@ import { decodeObject, encodeObject, type CognifyObject, type SchemaRegistry } f
 export interface Sublevel {
   get(key: string): Promise<Uint8Array | undefined>;
   getMany(keys: string[]): Promise<(Uint8Array | undefined)[]>;
+  put(key: string, value: Uint8Array): Promise<void>;
   iterator(options?: RangeOptions): AsyncIterable<[string, Uint8Array]> & { nextv(n: number): Promise<[string, Uint8Array][]>; close(): Promise<void> };
   keys(options?: RangeOptions): AsyncIterable<string> & { close(): Promise<void> };
 }
@@ -131,6 +132,28 @@ export class Store {
       );
     }
     return `sha256:${found[0]}`;
+  }
+
+  /**
+   * Store a data chunk under the SHA-256 of its bytes, unless present; true when it was new.
+   * Chunks are written before anything refers to them (outside the operation's final batch, so
+   * memory stays bounded): after a failure they are unreferenced, and `gc` may remove them.
+   */
+  async putChunk(id: Uint8Array, bytes: Uint8Array): Promise<boolean> {
+    const key = toHex(id);
+    if ((await this.sub.chunks.get(key)) !== undefined) return false;
+    await this.sub.chunks.put(key, bytes);
+    return true;
+  }
+
+  /** A chunk's bytes, checked against its id. */
+  async getChunk(id: Uint8Array): Promise<Uint8Array> {
+    const key = toHex(id);
+    const v = await this.sub.chunks.get(key);
+    if (v === undefined) throw new NotFoundError('NOT_FOUND', `chunk sha256:${key} is not in this repository`, { id: `sha256:${key}` });
+    const actual = toHex(this.crypto.sha256(v));
+    if (actual !== key) throw new IntegrityError('HASH_MISMATCH', `chunk sha256:${key}: stored bytes hash to sha256:${actual}; the chunk was altered`, { id: `sha256:${key}` });
+    return plain(v);
   }
 
   async getRef(name: string): Promise<ObjectId | undefined> {

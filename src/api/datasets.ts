@@ -1,0 +1,187 @@
+// repo.datasets: commit a table file as a signed, logged dataset version, list and resolve
+// versions, and export the exact bytes back. Versions of a name form a chain through `parents`;
+// the ref `datasets/<name>` names the latest and moves by compare-and-swap.
+import { createReadStream } from 'node:fs';
+import { extname } from 'node:path';
+import type { CborValue } from '../core/cbor.js';
+import { CognifyError, InputError, IntegrityError, NotFoundError, tagCaller } from '../core/errors.js';
+import { toHex } from '../core/bytes.js';
+import { isObjectId, type ObjectId } from '../core/ids.js';
+import type { CognifyObject } from '../store/object-codec.js';
+import type { Signer } from '../chain/signer.js';
+import { signObject, type Signed } from '../chain/signed-object.js';
+import { DATASET_NAME, type DatasetVersion, type Provenance } from '../diff/dataset-types.js';
+import { ingestTable, type IngestResult } from '../diff/ingest.js';
+import { recipeChunks, type RecipeNode } from '../diff/recipe-tree.js';
+import type { TableFormat } from '../diff/rows.js';
+import type { ChunkerOptions } from '../diff/row-chunker.js';
+import type { Repo } from './repo.js';
+
+export type StoredVersion = { id: ObjectId; version: Signed<DatasetVersion> };
+
+export interface CommitOptions {
+  name: string;
+  /** A file path, or the file's bytes as a stream. */
+  input: string | AsyncIterable<Uint8Array>;
+  format?: TableFormat;
+  message?: string;
+  provenance?: Partial<Provenance>;
+  signer: Signer;
+  chunker?: ChunkerOptions;
+  signal?: AbortSignal;
+}
+
+export interface CommitResult {
+  /** The version id; the existing one when the bytes were already the latest version. */
+  version: ObjectId;
+  name: string;
+  number: number;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  chunks: number;
+  newChunks: number;
+  newBytes: number;
+  /** False when the bytes equal the latest version's: nothing was written. */
+  created: boolean;
+}
+
+const EMPTY_PROVENANCE: Provenance = { source: null, rights: null, collectionPeriod: null, transformations: null, exclusions: null, contact: null };
+
+function formatFromName(path: string): TableFormat | undefined {
+  const ext = extname(path).toLowerCase();
+  return ({ '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' } as const)[ext as '.csv'];
+}
+
+export class Datasets {
+  constructor(private readonly repo: Repo) {}
+
+  private get store() {
+    return this.repo.store;
+  }
+
+  private async getNode(id: Uint8Array): Promise<RecipeNode> {
+    return (await this.store.get(`sha256:${toHex(id)}` as ObjectId, 'recipe-node')).value as unknown as RecipeNode;
+  }
+
+  async commit(opts: CommitOptions): Promise<CommitResult> {
+    try {
+      if (!DATASET_NAME.test(opts.name)) {
+        throw new InputError('INPUT_INVALID', `"${opts.name}" is not a valid dataset name; use letters, digits, ".", "_" or "-" (up to 128)`, { name: opts.name });
+      }
+      const path = typeof opts.input === 'string' ? opts.input : undefined;
+      const source = path === undefined ? (opts.input as AsyncIterable<Uint8Array>) : createReadStream(path, { highWaterMark: 1 << 20 });
+      const format = opts.format ?? (path ? formatFromName(path) : undefined);
+      const nodes = new Map<string, Uint8Array>();
+      let ingested: IngestResult;
+      try {
+        ingested = await ingestTable({
+          source,
+          ...(format ? { format } : {}),
+          name: path ?? 'input',
+          crypto: this.repo.crypto,
+          putChunk: (id, bytes) => this.store.putChunk(id, bytes),
+          putNode: (node) => {
+            const obj = this.store.encode(node as unknown as CognifyObject);
+            nodes.set(obj.id, obj.bytes);
+            return Buffer.from(obj.id.slice('sha256:'.length), 'hex');
+          },
+          ...(opts.chunker ? { chunker: opts.chunker } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+      } catch (e) {
+        if (e instanceof CognifyError && path && !e.message.startsWith(path)) throw new InputError(e.code, `${path}: ${e.message}`, { ...e.data, path }, e);
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('INPUT_INVALID', `cannot read ${path}: no such file`, { path });
+        throw e;
+      }
+      const ref = `datasets/${opts.name}`;
+      const head = await this.store.getRef(ref);
+      const previous = head ? ((await this.store.get(head, 'dataset-version')).value as unknown as Signed<DatasetVersion>) : undefined;
+      const summary = { name: opts.name, rows: ingested.rows, bytes: ingested.bytes, sha256: ingested.sha256, chunks: ingested.recipe?.chunks ?? 0, newChunks: ingested.newChunks, newBytes: ingested.newBytes };
+      if (previous && previous.sha256 === ingested.sha256) return { ...summary, version: head!, number: previous.number, created: false };
+      const number = (previous?.number ?? 0) + 1;
+      const r = await this.repo.act(opts.signer, 'dataset.commit', (tx) => {
+        for (const [id, bytes] of nodes) tx.putEncoded(id as ObjectId, bytes);
+        const version = signObject(
+          this.repo.crypto,
+          {
+            type: 'dataset-version',
+            v: 1,
+            repo: this.repo.id,
+            name: opts.name,
+            number,
+            parents: head ? [head] : [],
+            format: ingested.format,
+            dialect: ingested.dialect,
+            sha256: ingested.sha256,
+            bytes: ingested.bytes,
+            rows: ingested.rows,
+            recipe: ingested.recipe,
+            schema: ingested.schema,
+            key: null,
+            provenance: { ...EMPTY_PROVENANCE, ...opts.provenance },
+            message: opts.message ?? '',
+            time: this.repo.now(),
+          } as unknown as CognifyObject,
+          opts.signer,
+        );
+        const stored = tx.putObject(version);
+        tx.setRef(ref, head, stored.id);
+        return { subjects: [stored.id], details: { name: opts.name, number, sha256: ingested.sha256 } as Record<string, CborValue> };
+      });
+      return { ...summary, version: r.subjects[0]!, number, created: true };
+    } catch (e) {
+      throw tagCaller(e, 'datasets.commit');
+    }
+  }
+
+  /** Every dataset name with its latest version. */
+  async list(): Promise<StoredVersion[]> {
+    const out: StoredVersion[] = [];
+    for await (const [, id] of this.store.refs('datasets/')) out.push({ id, version: (await this.store.get(id, 'dataset-version')).value as unknown as Signed<DatasetVersion> });
+    return out;
+  }
+
+  /** Versions of `name`, newest first. */
+  async *versions(name: string): AsyncIterable<StoredVersion> {
+    let id = await this.store.getRef(`datasets/${name}`);
+    if (!id) throw new NotFoundError('NOT_FOUND', `no dataset named "${name}"; see cognify dataset list`, { name });
+    while (id) {
+      const version = (await this.store.get(id, 'dataset-version')).value as unknown as Signed<DatasetVersion>;
+      yield { id, version };
+      id = version.parents[0] as ObjectId | undefined;
+    }
+  }
+
+  /** `name` (latest), `name@N` (the N-th version), `name@<id prefix>`, or a version id (prefix). */
+  async resolve(ref: string): Promise<StoredVersion> {
+    const at = ref.lastIndexOf('@');
+    if (at === -1 && (isObjectId(ref) || /^(sha256:)?[0-9a-f]{7,64}$/.test(ref)) && !(await this.store.getRef(`datasets/${ref}`))) {
+      const id = await this.store.resolve(ref);
+      return { id, version: (await this.store.get(id, 'dataset-version')).value as unknown as Signed<DatasetVersion> };
+    }
+    const name = at === -1 ? ref : ref.slice(0, at);
+    const sel = at === -1 ? undefined : ref.slice(at + 1);
+    for await (const v of this.versions(name)) {
+      if (sel === undefined) return v;
+      if (/^\d+$/.test(sel) ? v.version.number === Number(sel) : v.id.startsWith(sel.startsWith('sha256:') ? sel : `sha256:${sel}`)) return v;
+    }
+    throw new NotFoundError('NOT_FOUND', `dataset ${name} has no version "${sel}"; see cognify dataset log ${name}`, { ref });
+  }
+
+  /** The version's exact bytes, each chunk checked against its id and the whole file against its SHA-256. */
+  async *export(ref: string): AsyncIterable<Uint8Array> {
+    const { version } = await this.resolve(ref);
+    const h = this.repo.crypto.createSha256();
+    const tree = version.recipe ? { root: { id: version.recipe.root, rows: version.rows, bytes: version.bytes }, depth: version.recipe.depth } : undefined;
+    for await (const c of recipeChunks((id) => this.getNode(id), tree)) {
+      const bytes = await this.store.getChunk(c.id);
+      h.update(bytes);
+      yield bytes;
+    }
+    const actual = toHex(h.digest());
+    if (actual !== version.sha256) {
+      throw new IntegrityError('HASH_MISMATCH', `dataset ${version.name} version ${version.number}: exported bytes hash to ${actual}, the version records ${version.sha256}`, {});
+    }
+  }
+}
