@@ -10,6 +10,7 @@ import { role } from './commands/role.js';
 import { log, logFlags } from './commands/log.js';
 import { verify } from './commands/verify.js';
 import { cat, show } from './commands/show.js';
+import { dataset, datasetFlags } from './commands/dataset.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -47,6 +48,18 @@ const COMMANDS: Record<string, Command> = {
       'log proof <seq> [--size N]     RFC 6962 inclusion proof of an entry',
       'log consistency <old-size> [--size N]   consistency proof between two tree sizes',
       'log checkpoint                 the latest signed checkpoint (C2SP signed note)',
+    ],
+  },
+  dataset: {
+    run: dataset,
+    flags: datasetFlags,
+    summary: 'dataset versions committed like code',
+    usage: [
+      'dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl] [--source TEXT]',
+      'dataset export <name|name@N|id> [-o file]   the exact bytes, checked against the recorded SHA-256',
+      'dataset list                  every dataset and its latest version',
+      'dataset log <name>            versions, newest first',
+      'dataset show <ref>            one version: format, rows, schema, provenance answered or missing',
     ],
   },
   verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },

@@ -41,6 +41,12 @@ cognify(['-C', repo, 'role', 'grant', 'alan@example.org', 'model-risk', '--as', 
 console.log('\nGrace holds compliance, not admin: the repository refuses her grant and changes nothing.');
 cognify(['-C', repo, 'role', 'grant', 'alan@example.org', 'admin', '--as', 'grace@example.org'], { expectFail: true });
 cognify(['-C', repo, 'role', 'list']);
+const fixtures = fileURLToPath(new URL('../fixtures/datasets/', import.meta.url));
+console.log('\nAda commits two versions of a credit-decisioning dataset, like code.');
+cognify(['-C', repo, 'dataset', 'commit', 'credit-decisions', join(fixtures, 'credit-decisions.v1.csv'), '-m', 'October decisions', '--source', 'synthetic loan-origination export', '--as', 'ada@example.org']);
+cognify(['-C', repo, 'dataset', 'commit', 'credit-decisions', join(fixtures, 'credit-decisions.v2.csv'), '-m', 'November decisions, model_version column', '--as', 'ada@example.org']);
+cognify(['-C', repo, 'dataset', 'log', 'credit-decisions']);
+cognify(['-C', repo, 'dataset', 'show', 'credit-decisions@1']);
 cognify(['-C', repo, 'log']);
 cognify(['-C', repo, 'log', 'proof', '2']);
 cognify(['-C', repo, 'log', 'checkpoint']);
@@ -48,4 +54,4 @@ cognify(['-C', repo, 'verify']);
 
 if (keep) console.log(`\nKept ${root}; try: COGNIFY_HOME=${env.COGNIFY_HOME} npx cognify -C ${repo} log`);
 else rmSync(root, { recursive: true, force: true });
-console.log('\nDemo complete: identities created, roles granted, every action signed and logged, verify passed.');
+console.log('\nDemo complete: identities created, roles granted, dataset versions committed, every action signed and logged, verify passed.');

@@ -1,0 +1,110 @@
+// cognify dataset commit | export | list | log | show
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { dirname, basename, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { CognifyError, InputError } from '../../src/core/errors.js';
+import { missingProvenance } from '../../src/diff/dataset-types.js';
+import type { TableFormat } from '../../src/diff/rows.js';
+import { need, str, type FlagSpec } from '../args.js';
+import type { Context } from '../context.js';
+
+export const datasetFlags: FlagSpec = {
+  message: { type: 'string', short: 'm' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  source: { type: 'string' },
+};
+
+const FORMATS = ['csv', 'tsv', 'jsonl'];
+const size = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
+
+export async function dataset(ctx: Context): Promise<void> {
+  const [sub, ...rest] = ctx.args.positionals;
+  const args = { ...ctx.args, positionals: rest };
+  switch (sub) {
+    case 'commit': {
+      const [name, file] = need(args, 2, 'cognify dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl] [--source TEXT]');
+      const format = str(args, 'format');
+      if (format !== undefined && !FORMATS.includes(format)) throw new InputError('USAGE', `--format must be one of ${FORMATS.join(', ')}`, {});
+      const repo = await ctx.repo();
+      const { signer } = await ctx.signer();
+      const source = str(args, 'source');
+      const r = await repo.datasets.commit({
+        name: name!,
+        input: resolve(ctx.io.cwd, file!),
+        ...(format ? { format: format as TableFormat } : {}),
+        message: str(args, 'message') ?? '',
+        ...(source ? { provenance: { source } } : {}),
+        signer,
+      });
+      const { created, ...json } = r;
+      ctx.out(
+        { ...json, created },
+        created
+          ? `Committed ${r.name} version ${r.number}: ${r.rows} rows, ${size(r.bytes)} in ${r.chunks} chunk${r.chunks === 1 ? "" : "s"} (${r.newChunks} new, ${size(r.newBytes)})\n  ${r.version}`
+          : `${r.name} version ${r.number} already has exactly these bytes; nothing committed\n  ${r.version}`,
+      );
+      return;
+    }
+    case 'export': {
+      const [ref] = need(args, 1, 'cognify dataset export <ref> [-o file]');
+      const repo = await ctx.repo();
+      const out = str(args, 'output');
+      if (!out) {
+        await pipeline(Readable.from(repo.datasets.export(ref!)), ctx.io.stdout, { end: false });
+        return;
+      }
+      // Write beside the target and rename only once every byte is checked: never a partial file.
+      const path = resolve(ctx.io.cwd, out);
+      const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+      try {
+        await pipeline(Readable.from(repo.datasets.export(ref!)), createWriteStream(tmp, { flags: 'wx' }));
+        await rename(tmp, path);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        if (e instanceof CognifyError) throw e;
+        throw new CognifyError('IO_FAILED', `cannot write ${path}: ${(e as Error).message}`, { path }, e);
+      }
+      const { id, version } = await repo.datasets.resolve(ref!);
+      ctx.out({ version: id, path, bytes: version.bytes, sha256: version.sha256 }, `Wrote ${version.name} version ${version.number} (${size(version.bytes)}, sha256 ${version.sha256.slice(0, 16)}…) to ${path}`);
+      return;
+    }
+    case 'list': {
+      need(args, 0, 'cognify dataset list');
+      const all = await (await ctx.repo()).datasets.list();
+      ctx.out(
+        all.map(({ id, version: v }) => ({ name: v.name, version: id, number: v.number, rows: v.rows, bytes: v.bytes, format: v.format, time: v.time })),
+        () => (all.length ? all.map(({ version: v }) => `${v.name.padEnd(24)} v${String(v.number).padEnd(4)} ${String(v.rows).padStart(10)} rows  ${size(v.bytes).padStart(10)}  ${v.format}  ${v.time}`).join('\n') : 'No datasets yet; commit one with cognify dataset commit <name> <file>'),
+      );
+      return;
+    }
+    case 'log': {
+      const [name] = need(args, 1, 'cognify dataset log <name>');
+      const repo = await ctx.repo();
+      const people = new Map((await repo.identities()).map((k) => [k.fingerprint, k.email]));
+      const rows: { version: string; number: number; time: string; author: string; rows: number; bytes: number; sha256: string; message: string }[] = [];
+      for await (const { id, version: v } of repo.datasets.versions(name!)) rows.push({ version: id, number: v.number, time: v.time, author: people.get(v.signer) ?? v.signer, rows: v.rows, bytes: v.bytes, sha256: v.sha256, message: v.message });
+      ctx.out(rows, () => rows.map((r) => `v${r.number}  ${r.version.slice(0, 19)}  ${r.time}  ${r.author}  ${r.rows} rows  ${r.message}`).join('\n'));
+      return;
+    }
+    case 'show': {
+      const [ref] = need(args, 1, 'cognify dataset show <ref>');
+      const { id, version: v } = await (await ctx.repo()).datasets.resolve(ref!);
+      const missing = missingProvenance(v.provenance);
+      ctx.out({ id, ...v, missingProvenance: missing }, () =>
+        [
+          `${v.name} version ${v.number}  ${id}`,
+          `  ${v.format}, ${v.rows} rows, ${size(v.bytes)}, sha256 ${v.sha256}`,
+          `  committed ${v.time}${v.message ? `: ${v.message}` : ''}`,
+          `  schema: ${'columns' in v.schema ? v.schema.columns.map((c) => `${c.name}:${c.type}`).join(', ') : v.schema.paths.map((p) => p.path).join(', ')}`,
+          `  provenance: ${missing.length ? `missing ${missing.join(', ')}` : 'all six questions answered'}${v.provenance.source ? `; source: ${v.provenance.source}` : ''}`,
+        ].join('\n'),
+      );
+      return;
+    }
+    default:
+      throw new InputError('USAGE', `unknown dataset command "${sub ?? ''}"; use dataset commit, export, list, log or show`, {});
+  }
+}
