@@ -51,23 +51,24 @@ export async function dataset(ctx: Context): Promise<void> {
     case 'export': {
       const [ref] = need(args, 1, 'cognify dataset export <ref> [-o file]');
       const repo = await ctx.repo();
+      const resolved = await repo.datasets.resolve(ref!);
       const out = str(args, 'output');
       if (!out) {
-        await pipeline(Readable.from(repo.datasets.export(ref!)), ctx.io.stdout, { end: false });
+        await pipeline(Readable.from(repo.datasets.export(resolved)), ctx.io.stdout, { end: false });
         return;
       }
       // Write beside the target and rename only once every byte is checked: never a partial file.
       const path = resolve(ctx.io.cwd, out);
       const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
       try {
-        await pipeline(Readable.from(repo.datasets.export(ref!)), createWriteStream(tmp, { flags: 'wx' }));
+        await pipeline(Readable.from(repo.datasets.export(resolved)), createWriteStream(tmp, { flags: 'wx' }));
         await rename(tmp, path);
       } catch (e) {
         await rm(tmp, { force: true });
         if (e instanceof CognifyError) throw e;
         throw new CognifyError('IO_FAILED', `cannot write ${path}: ${(e as Error).message}`, { path }, e);
       }
-      const { id, version } = await repo.datasets.resolve(ref!);
+      const { id, version } = resolved;
       ctx.out({ version: id, path, bytes: version.bytes, sha256: version.sha256 }, `Wrote ${version.name} version ${version.number} (${size(version.bytes)}, sha256 ${version.sha256.slice(0, 16)}…) to ${path}`);
       return;
     }

@@ -170,8 +170,8 @@ export class Datasets {
   }
 
   /** The version's exact bytes, each chunk checked against its id and the whole file against its SHA-256. */
-  async *export(ref: string): AsyncIterable<Uint8Array> {
-    const { version } = await this.resolve(ref);
+  async *export(ref: string | StoredVersion): AsyncIterable<Uint8Array> {
+    const { version } = typeof ref === 'string' ? await this.resolve(ref) : ref;
     const h = this.repo.crypto.createSha256();
     const tree = version.recipe ? { root: { id: version.recipe.root, rows: version.rows, bytes: version.bytes }, depth: version.recipe.depth } : undefined;
     for await (const c of recipeChunks((id) => this.getNode(id), tree)) {

@@ -5,7 +5,7 @@
 import type { CryptoProvider } from '../core/crypto-provider.js';
 import { InputError } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
-import type { RowBoundaryScanner, TableFormat } from './rows.js';
+import type { TableFormat } from './rows.js';
 import { createCsvScanner } from './csv-scanner.js';
 import { createJsonlScanner } from './jsonl-scanner.js';
 import { checkWidth, parseCsvRow, readHeader, sniffCsvDialect, type SniffedDialect } from './csv-parse.js';
@@ -105,7 +105,6 @@ export async function ingestTable(opts: IngestOptions): Promise<IngestResult> {
 
   let sniffed: SniffedDialect | undefined;
   const dialect = format === 'jsonl' ? undefined : { delimiter: format === 'tsv' ? 0x09 : (sniffed = head.length ? sniffCsvDialect(head) : undefined)?.delimiter ?? 0x2c, quote: format === 'tsv' ? null : 0x22 };
-  const newScanner = (): RowBoundaryScanner => (dialect ? createCsvScanner(dialect) : createJsonlScanner());
 
   const total: { bytes: number; digest?: Uint8Array } = { bytes: 0 };
   const builder = new RecipeBuilder(opts.putNode);
@@ -118,7 +117,7 @@ export async function ingestTable(opts: IngestOptions): Promise<IngestResult> {
   let newBytes = 0;
   let line = 1; // first physical line of the next row
 
-  for await (const chunk of chunkRows(hashing(rest, crypto, total, opts.signal), newScanner(), opts.chunker)) {
+  for await (const chunk of chunkRows(hashing(rest, crypto, total, opts.signal), dialect ? createCsvScanner(dialect) : createJsonlScanner(), opts.chunker)) {
     let start = 0;
     for (const end of chunk.rowEnds) {
       const row = chunk.bytes.subarray(start, end);
