@@ -99,7 +99,7 @@ export async function dataset(ctx: Context): Promise<void> {
           `${v.name} version ${v.number}  ${id}`,
           `  ${v.format}, ${v.rows} rows, ${size(v.bytes)}, sha256 ${v.sha256}`,
           `  committed ${v.time}${v.message ? `: ${v.message}` : ''}`,
-          `  schema: ${'columns' in v.schema ? v.schema.columns.map((c) => `${c.name}:${c.type}`).join(', ') : v.schema.paths.map((p) => p.path).join(', ')}`,
+          `  schema: ${'columns' in v.schema ? v.schema.columns.map((c) => `${c.name}:${c.type}`).join(', ') : v.schema.paths.filter((p) => p.path !== '').map((p) => p.path).join(', ')}`,
           `  provenance: ${missing.length ? `missing ${missing.join(', ')}` : 'all six questions answered'}${v.provenance.source ? `; source: ${v.provenance.source}` : ''}`,
         ].join('\n'),
       );
