@@ -11,6 +11,7 @@ import { log, logFlags } from './commands/log.js';
 import { verify } from './commands/verify.js';
 import { cat, show } from './commands/show.js';
 import { dataset, datasetFlags } from './commands/dataset.js';
+import { diff, diffFlags } from './commands/diff.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -55,11 +56,32 @@ const COMMANDS: Record<string, Command> = {
     flags: datasetFlags,
     summary: 'dataset versions committed like code',
     usage: [
-      'dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl] [--source TEXT]',
+      'dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl] [--key K] [--strict] [--provenance FILE] [provenance flags]',
+      'dataset commit ... --key id | --key region,id | --key /meta/uid   key columns (CSV/TSV) or a JSON pointer (JSONL); without --key, the previous version\'s key is reused',
+      'dataset commit ... --strict   refuse the file when key values repeat (otherwise a warning)',
+      'dataset commit ... --provenance FILE   answers in YAML (see fixtures/datasets/credit-decisions.provenance.yaml); flags below override it',
+      'dataset commit ... --source TEXT --licence TEXT --consent TEXT --legal-basis TEXT --collected YYYY-MM-DD..YYYY-MM-DD',
+      'dataset commit ... --transformation TEXT (repeatable) [--code-commit HEX] [--script FILE] [--derived-from REF (repeatable)]',
+      'dataset commit ... --exclusion "WHAT: WHY" (repeatable) --contact NAME|EMAIL --team TEXT   unanswered questions stay null',
       'dataset export <name|name@N|id> [-o file]   the exact bytes, checked against the recorded SHA-256',
       'dataset list                  every dataset and its latest version',
       'dataset log <name>            versions, newest first',
       'dataset show <ref>            one version: format, rows, schema, provenance answered or missing',
+    ],
+  },
+  diff: {
+    run: diff,
+    flags: diffFlags,
+    summary: 'row-level diff of two dataset versions, a file and a version, or two files',
+    usage: [
+      'diff <A> <B>                  A, B: name (latest), name@N, name@<id>, a version id, or a file path',
+      '  --key K                     CSV/TSV key columns (id or region,id) or a JSONL JSON pointer (/id);',
+      '                              default: the key the versions recorded, else rows match by content',
+      '  --columns a,b | --ignore-columns c   compare only these / all but these columns (or JSON pointers)',
+      '  --moves                     also report rows that only changed position',
+      '  --format text|jsonl|csv|html   text is coloured on a terminal (--color auto|always|never)',
+      '  --stat                      counts only (with --json: {added, removed, modified, moved, unchanged, schema})',
+      '  --limit N  -o FILE  --exit-code (exit 1 when anything differs)',
     ],
   },
   verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },

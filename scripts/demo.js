@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run demo: the foundation end to end, with the real CLI, in a temporary repository and a
+// npm run demo: the record end to end, with the real CLI, in a temporary repository and a
 // temporary keystore. Nothing outside the temporary directory is touched.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,10 +43,16 @@ cognify(['-C', repo, 'role', 'grant', 'alan@example.org', 'admin', '--as', 'grac
 cognify(['-C', repo, 'role', 'list']);
 const fixtures = fileURLToPath(new URL('../fixtures/datasets/', import.meta.url));
 console.log('\nAda commits two versions of a credit-decisioning dataset, like code.');
-cognify(['-C', repo, 'dataset', 'commit', 'credit-decisions', join(fixtures, 'credit-decisions.v1.csv'), '-m', 'October decisions', '--source', 'synthetic loan-origination export', '--as', 'ada@example.org']);
+cognify(['-C', repo, 'dataset', 'commit', 'credit-decisions', join(fixtures, 'credit-decisions.v1.csv'), '--key', 'applicant_id', '-m', 'October decisions', '--provenance', join(fixtures, 'credit-decisions.provenance.yaml'), '--as', 'ada@example.org']);
 cognify(['-C', repo, 'dataset', 'commit', 'credit-decisions', join(fixtures, 'credit-decisions.v2.csv'), '-m', 'November decisions, model_version column', '--as', 'ada@example.org']);
 cognify(['-C', repo, 'dataset', 'log', 'credit-decisions']);
 cognify(['-C', repo, 'dataset', 'show', 'credit-decisions@1']);
+console.log('\nGrace reviews what changed, row by row: only the chunks that differ are read.');
+cognify(['-C', repo, 'diff', 'credit-decisions@1', 'credit-decisions@2', '--stat']);
+cognify(['-C', repo, 'diff', 'credit-decisions@1', 'credit-decisions@2', '--ignore-columns', 'reason_text', '--limit', '6']);
+cognify(['-C', repo, 'diff', 'credit-decisions@1', 'credit-decisions@2', '--format', 'html', '-o', join(root, 'credit-decisions.diff.html')]);
+console.log('\nThe same engine diffs files never committed: a chat fine-tuning set, keyed by a JSON pointer.');
+cognify(['diff', join(fixtures, 'support-chat.v1.jsonl'), join(fixtures, 'support-chat.v2.jsonl'), '--key', '/id', '--moves', '--stat']);
 cognify(['-C', repo, 'log']);
 cognify(['-C', repo, 'log', 'proof', '2']);
 cognify(['-C', repo, 'log', 'checkpoint']);
@@ -54,4 +60,4 @@ cognify(['-C', repo, 'verify']);
 
 if (keep) console.log(`\nKept ${root}; try: COGNIFY_HOME=${env.COGNIFY_HOME} npx cognify -C ${repo} log`);
 else rmSync(root, { recursive: true, force: true });
-console.log('\nDemo complete: identities created, roles granted, dataset versions committed, every action signed and logged, verify passed.');
+console.log('\nDemo complete: identities created, roles granted, dataset versions committed and diffed row by row, every action signed and logged, verify passed.');

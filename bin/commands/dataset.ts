@@ -1,23 +1,97 @@
 // cognify dataset commit | export | list | log | show
-import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { CognifyError, InputError } from '../../src/core/errors.js';
 import { missingProvenance } from '../../src/diff/dataset-types.js';
+import { describeDuplicates } from '../../src/diff/duplicates.js';
+import { keyText } from '../../src/diff/keys.js';
+import { mergeProvenance, provenanceFromFlags, readProvenanceFile, type ProvenanceAnswers } from '../../src/diff/provenance.js';
 import type { TableFormat } from '../../src/diff/rows.js';
-import { need, str, type FlagSpec } from '../args.js';
+import type { Repo } from '../../src/api/repo.js';
+import { bool, need, str, type FlagSpec, type Parsed } from '../args.js';
 import type { Context } from '../context.js';
 
 export const datasetFlags: FlagSpec = {
   message: { type: 'string', short: 'm' },
   format: { type: 'string' },
   output: { type: 'string', short: 'o' },
+  key: { type: 'string' },
+  strict: { type: 'boolean' },
+  provenance: { type: 'string' },
   source: { type: 'string' },
+  licence: { type: 'string' },
+  consent: { type: 'string' },
+  'legal-basis': { type: 'string' },
+  collected: { type: 'string' },
+  transformation: { type: 'string', repeat: true },
+  'code-commit': { type: 'string' },
+  script: { type: 'string' },
+  'derived-from': { type: 'string', repeat: true },
+  exclusion: { type: 'string', repeat: true },
+  contact: { type: 'string' },
+  team: { type: 'string' },
 };
 
+const COMMIT_USAGE = 'cognify dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl] [--key COLS|/POINTER] [--strict] [--provenance FILE] [provenance flags]';
+
 const FORMATS = ['csv', 'tsv', 'jsonl'];
+const list = (p: Parsed, name: string): string[] => {
+  const v = p.flags[name];
+  return Array.isArray(v) ? v : [];
+};
+
+/** Hex SHA-256 of a file, streamed. */
+async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  try {
+    for await (const piece of createReadStream(path)) h.update(piece as Buffer);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError('INPUT_INVALID', `--script: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { path }, e);
+  }
+  return h.digest('hex');
+}
+
+/**
+ * The provenance answers of a commit: the --provenance file, then the flags over it. Everything
+ * is checked before the repository is touched, except --derived-from refs, resolved in `repo`.
+ */
+async function provenanceOf(ctx: Context, args: Parsed): Promise<{ answers: ProvenanceAnswers; resolve: (repo: Repo) => Promise<ProvenanceAnswers> }> {
+  const file = str(args, 'provenance');
+  const fromFile = file === undefined ? {} : await readProvenanceFile(resolve(ctx.io.cwd, file));
+  const script = str(args, 'script');
+  const flags = {
+    source: str(args, 'source'),
+    licence: str(args, 'licence'),
+    consent: str(args, 'consent'),
+    legalBasis: str(args, 'legal-basis'),
+    collected: str(args, 'collected'),
+    transformations: list(args, 'transformation'),
+    codeCommit: str(args, 'code-commit'),
+    scriptSha256: script === undefined ? undefined : await fileSha256(resolve(ctx.io.cwd, script)),
+    exclusions: list(args, 'exclusion'),
+    contact: str(args, 'contact'),
+    team: str(args, 'team'),
+  };
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  const refs = list(args, 'derived-from');
+  // A placeholder id stands in for each ref, so the flags are checked in full before the repository opens.
+  const answers = mergeProvenance(fromFile, provenanceFromFlags({ ...defined, derivedFrom: refs.map(() => `sha256:${'0'.repeat(64)}`) }));
+  return {
+    answers,
+    resolve: async (repo) => {
+      if (!refs.length) return answers;
+      const ids: string[] = [];
+      for (const r of refs) ids.push((await repo.datasets.resolve(r)).id);
+      return mergeProvenance(fromFile, provenanceFromFlags({ ...defined, derivedFrom: ids }));
+    },
+  };
+}
+
 const size = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
 
 export async function dataset(ctx: Context): Promise<void> {
@@ -25,27 +99,35 @@ export async function dataset(ctx: Context): Promise<void> {
   const args = { ...ctx.args, positionals: rest };
   switch (sub) {
     case 'commit': {
-      const [name, file] = need(args, 2, 'cognify dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl] [--source TEXT]');
+      const [name, file] = need(args, 2, COMMIT_USAGE);
       const format = str(args, 'format');
       if (format !== undefined && !FORMATS.includes(format)) throw new InputError('USAGE', `--format must be one of ${FORMATS.join(', ')}`, {});
+      const key = str(args, 'key');
+      if (key !== undefined && key.trim() === '') throw new InputError('USAGE', '--key needs column names (CSV/TSV) or a JSON pointer (JSONL)', {});
+      const prov = await provenanceOf(ctx, args);
       const repo = await ctx.repo();
+      const provenance = await prov.resolve(repo);
       const { signer } = await ctx.signer();
-      const source = str(args, 'source');
       const r = await repo.datasets.commit({
         name: name!,
         input: resolve(ctx.io.cwd, file!),
         ...(format ? { format: format as TableFormat } : {}),
         message: str(args, 'message') ?? '',
-        ...(source ? { provenance: { source } } : {}),
+        ...(key !== undefined ? { key } : {}),
+        strict: bool(args, 'strict'),
+        provenance,
         signer,
       });
+      if (r.duplicates && r.duplicates.keys > 0) ctx.io.stderr.write(`warning: ${describeDuplicates(r.duplicates)}; use --strict to refuse\n`);
       const { created, ...json } = r;
-      ctx.out(
-        { ...json, created },
-        created
-          ? `Committed ${r.name} version ${r.number}: ${r.rows} rows, ${size(r.bytes)} in ${r.chunks} chunk${r.chunks === 1 ? "" : "s"} (${r.newChunks} new, ${size(r.newBytes)})\n  ${r.version}`
-          : `${r.name} version ${r.number} already has exactly these bytes; nothing committed\n  ${r.version}`,
-      );
+      const lines = created
+        ? [`Committed ${r.name} version ${r.number}: ${r.rows} rows, ${size(r.bytes)} in ${r.chunks} chunk${r.chunks === 1 ? '' : 's'} (${r.newChunks} new, ${size(r.newBytes)})`, `  ${r.version}`]
+        : [`${r.name} version ${r.number} already has exactly these bytes; nothing committed`, `  ${r.version}`];
+      if (created && r.key) lines.push(`  key: ${keyText(r.key)}${r.keyReusedFrom !== null ? ` (reused from version ${r.keyReusedFrom}; --key to change it)` : ''}`);
+      if (created && r.missingProvenance.length) {
+        lines.push(`  provenance: missing ${r.missingProvenance.join(', ')} (answer with --provenance FILE or flags; see cognify dataset commit --help)`);
+      }
+      ctx.out({ ...json, created }, lines.join('\n'));
       return;
     }
     case 'export': {
@@ -99,6 +181,7 @@ export async function dataset(ctx: Context): Promise<void> {
           `${v.name} version ${v.number}  ${id}`,
           `  ${v.format}, ${v.rows} rows, ${size(v.bytes)}, sha256 ${v.sha256}`,
           `  committed ${v.time}${v.message ? `: ${v.message}` : ''}`,
+          `  key: ${keyText(v.key)}`,
           `  schema: ${'columns' in v.schema ? v.schema.columns.map((c) => `${c.name}:${c.type}`).join(', ') : v.schema.paths.filter((p) => p.path !== '').map((p) => p.path).join(', ')}`,
           `  provenance: ${missing.length ? `missing ${missing.join(', ')}` : 'all six questions answered'}${v.provenance.source ? `; source: ${v.provenance.source}` : ''}`,
         ].join('\n'),

@@ -10,8 +10,12 @@ import { isObjectId, type ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { Signer } from '../chain/signer.js';
 import { signObject, type Signed } from '../chain/signed-object.js';
-import { DATASET_NAME, type DatasetVersion, type Provenance } from '../diff/dataset-types.js';
-import { ingestTable, type IngestResult } from '../diff/ingest.js';
+import { DATASET_NAME, missingProvenance, type DatasetVersion, type Provenance } from '../diff/dataset-types.js';
+import type { KeySpec } from '../diff/changes.js';
+import { describeDuplicates, type DuplicateOptions, type DuplicateReport } from '../diff/duplicates.js';
+import { ingestTable, type TableIngestResult } from '../diff/ingest.js';
+import { keyText } from '../diff/keys.js';
+import { checkProvenance } from '../diff/provenance.js';
 import { recipeChunks, type RecipeNode } from '../diff/recipe-tree.js';
 import type { TableFormat } from '../diff/rows.js';
 import type { ChunkerOptions } from '../diff/row-chunker.js';
@@ -25,9 +29,19 @@ export interface CommitOptions {
   input: string | AsyncIterable<Uint8Array>;
   format?: TableFormat;
   message?: string;
+  /**
+   * Row key: column names, comma-separated, for CSV/TSV (`id`, `region,id`); a JSON pointer for
+   * JSONL (`/meta/uid`). When absent, the previous version's key is reused if it fits the format.
+   */
+  key?: string;
+  /** Refuse the file when key values repeat (otherwise they are reported in `duplicates`). */
+  strict?: boolean;
+  /** Answers to the six provenance questions; those not given are recorded as null. */
   provenance?: Partial<Provenance>;
   signer: Signer;
   chunker?: ChunkerOptions;
+  /** Memory budget of the duplicate-key count (default 64 MiB, then partition files in os.tmpdir()). */
+  duplicates?: DuplicateOptions;
   signal?: AbortSignal;
 }
 
@@ -41,9 +55,18 @@ export interface CommitResult {
   sha256: string;
   chunks: number;
   newChunks: number;
+  /** Bytes this version adds to the store: new chunks, plus recipe nodes not stored before. */
   newBytes: number;
   /** False when the bytes equal the latest version's: nothing was written. */
   created: boolean;
+  /** The key the rows were checked against (and recorded, when created). */
+  key: KeySpec;
+  /** The number of the version the key was reused from, when no key was given; else null. */
+  keyReusedFrom: number | null;
+  /** Repeated key values, null without a key. */
+  duplicates: DuplicateReport | null;
+  /** Provenance questions left unanswered in the version. */
+  missingProvenance: string[];
 }
 
 const EMPTY_PROVENANCE: Provenance = { source: null, rights: null, collectionPeriod: null, transformations: null, exclusions: null, contact: null };
@@ -51,6 +74,13 @@ const EMPTY_PROVENANCE: Provenance = { source: null, rights: null, collectionPer
 function formatFromName(path: string): TableFormat | undefined {
   const ext = extname(path).toLowerCase();
   return ({ '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' } as const)[ext as '.csv'];
+}
+
+/** Bytes of the recipe nodes not yet in the store (they are written with the version). */
+async function newNodeBytes(store: Repo['store'], nodes: Map<string, Uint8Array>): Promise<number> {
+  let n = 0;
+  for (const [id, bytes] of nodes) if (!(await store.has(id as ObjectId))) n += bytes.length;
+  return n;
 }
 
 export class Datasets {
@@ -69,11 +99,23 @@ export class Datasets {
       if (!DATASET_NAME.test(opts.name)) {
         throw new InputError('INPUT_INVALID', `"${opts.name}" is not a valid dataset name; use letters, digits, ".", "_" or "-" (up to 128)`, { name: opts.name });
       }
+      const provenance: Provenance = { ...EMPTY_PROVENANCE, ...checkProvenance(opts.provenance ?? {}) };
       const path = typeof opts.input === 'string' ? opts.input : undefined;
-      const source = path === undefined ? (opts.input as AsyncIterable<Uint8Array>) : createReadStream(path, { highWaterMark: 1 << 20 });
       const format = opts.format ?? (path ? formatFromName(path) : undefined);
+      const ref = `datasets/${opts.name}`;
+      const head = await this.store.getRef(ref);
+      const previous = head ? ((await this.store.get(head, 'dataset-version')).value as unknown as Signed<DatasetVersion>) : undefined;
+      // Reuse the previous version's key only where it fits (columns for CSV/TSV, a pointer for JSONL).
+      const reusable = opts.key === undefined && previous?.key ? previous.key : null;
+      let keyReusedFrom: number | null = null;
+      const key = opts.key ?? ((f: 'csv' | 'tsv' | 'jsonl'): KeySpec => {
+        if (!reusable || ('pointer' in reusable) !== (f === 'jsonl')) return null;
+        keyReusedFrom = previous!.number;
+        return reusable;
+      });
+      const source = path === undefined ? (opts.input as AsyncIterable<Uint8Array>) : createReadStream(path, { highWaterMark: 1 << 20 });
       const nodes = new Map<string, Uint8Array>();
-      let ingested: IngestResult;
+      let ingested: TableIngestResult;
       try {
         ingested = await ingestTable({
           source,
@@ -81,24 +123,43 @@ export class Datasets {
           name: path ?? 'input',
           crypto: this.repo.crypto,
           putChunk: (id, bytes) => this.store.putChunk(id, bytes),
+          putChunks: (chunks) => this.store.putChunks(chunks),
           putNode: (node) => {
             const obj = this.store.encode(node as unknown as CognifyObject);
             nodes.set(obj.id, obj.bytes);
             return Buffer.from(obj.id.slice('sha256:'.length), 'hex');
           },
+          key,
+          ...(opts.duplicates ? { duplicates: opts.duplicates } : {}),
           ...(opts.chunker ? { chunker: opts.chunker } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
         });
       } catch (e) {
+        if (e instanceof CognifyError && keyReusedFrom !== null && ('column' in e.data || 'pointer' in e.data)) {
+          const why = `${e.message}; the key ${keyText(reusable)} was reused from ${opts.name} version ${keyReusedFrom}, give --key to choose another`;
+          e = new InputError(e.code, why, e.data, e);
+        }
         if (e instanceof CognifyError && path && !e.message.startsWith(path)) throw new InputError(e.code, `${path}: ${e.message}`, { ...e.data, path }, e);
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('INPUT_INVALID', `cannot read ${path}: no such file`, { path });
         throw e;
       }
-      const ref = `datasets/${opts.name}`;
-      const head = await this.store.getRef(ref);
-      const previous = head ? ((await this.store.get(head, 'dataset-version')).value as unknown as Signed<DatasetVersion>) : undefined;
-      const summary = { name: opts.name, rows: ingested.rows, bytes: ingested.bytes, sha256: ingested.sha256, chunks: ingested.recipe?.chunks ?? 0, newChunks: ingested.newChunks, newBytes: ingested.newBytes };
-      if (previous && previous.sha256 === ingested.sha256) return { ...summary, version: head!, number: previous.number, created: false };
+      const duplicates = ingested.duplicates;
+      if (opts.strict && duplicates && duplicates.keys > 0) {
+        throw new InputError('INPUT_INVALID', `${path ?? 'input'}: key ${keyText(ingested.key)}: ${describeDuplicates(duplicates)}; remove the repeats, choose another --key, or commit without --strict`, { duplicates, path });
+      }
+      const summary = {
+        name: opts.name,
+        rows: ingested.rows,
+        bytes: ingested.bytes,
+        sha256: ingested.sha256,
+        chunks: ingested.recipe?.chunks ?? 0,
+        newChunks: ingested.newChunks,
+        newBytes: ingested.newBytes + (await newNodeBytes(this.store, nodes)),
+        key: ingested.key,
+        keyReusedFrom,
+        duplicates,
+      };
+      if (previous && previous.sha256 === ingested.sha256) return { ...summary, version: head!, number: previous.number, created: false, missingProvenance: missingProvenance(previous.provenance) };
       const number = (previous?.number ?? 0) + 1;
       const r = await this.repo.act(opts.signer, 'dataset.commit', (tx) => {
         for (const [id, bytes] of nodes) tx.putEncoded(id as ObjectId, bytes);
@@ -118,8 +179,8 @@ export class Datasets {
             rows: ingested.rows,
             recipe: ingested.recipe,
             schema: ingested.schema,
-            key: null,
-            provenance: { ...EMPTY_PROVENANCE, ...opts.provenance },
+            key: ingested.key,
+            provenance,
             message: opts.message ?? '',
             time: this.repo.now(),
           } as unknown as CognifyObject,
@@ -129,7 +190,7 @@ export class Datasets {
         tx.setRef(ref, head, stored.id);
         return { subjects: [stored.id], details: { name: opts.name, number, sha256: ingested.sha256 } as Record<string, CborValue> };
       });
-      return { ...summary, version: r.subjects[0]!, number, created: true };
+      return { ...summary, version: r.subjects[0]!, number, created: true, missingProvenance: missingProvenance(provenance) };
     } catch (e) {
       throw tagCaller(e, 'datasets.commit');
     }

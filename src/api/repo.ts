@@ -31,6 +31,8 @@ import { recipeSchemas, type RecipeNode } from '../diff/recipe-tree.js';
 import { datasetSchemas, type DatasetVersion } from '../diff/dataset-types.js';
 import { datasetRules } from '../diff/dataset-rules.js';
 import { Datasets } from './datasets.js';
+import { repoDiff, statOf, type RepoDiffOptions } from './diff.js';
+import type { DiffSummary, TableDiff } from '../diff/diff.js';
 import { createVerifyPool } from '../node/verify-pool.js';
 
 export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas);
@@ -272,6 +274,20 @@ export class Repo {
   }
 
   /** Whether `fingerprint` currently holds `role` (and is not revoked). */
+  /**
+   * Row-level diff of `a` and `b`, each a dataset ref (`name`, `name@N`, `name@<id prefix>`, a
+   * version id) or a file path: an AsyncIterable of RowChange records, read once; its `summary`
+   * holds the counts when the iteration has ended.
+   */
+  diff(a: string, b: string, opts: RepoDiffOptions = {}): TableDiff {
+    return repoDiff(this, a, b, opts);
+  }
+
+  /** `diff --stat`: the counts and schema changes, without building row objects. */
+  diffStat(a: string, b: string, opts: RepoDiffOptions = {}): Promise<DiffSummary> {
+    return statOf(repoDiff(this, a, b, { ...opts, statOnly: true }));
+  }
+
   async hasRole(fingerprint: string, role: Role): Promise<boolean> {
     return holds(await this.exclusive(() => this.trustState()), fingerprint, role);
   }

@@ -59,7 +59,10 @@ export function missingProvenance(p: Provenance): string[] {
 }
 
 const columnSchema = z.object({ name: z.string().max(1000), type: z.enum(['integer', 'number', 'boolean', 'date', 'datetime', 'string', 'empty']), empties: z.number().int().min(0) }).strict();
-const pathSchema = z.object({ path: z.string().max(2000), types: z.array(z.enum(['string', 'number', 'integer', 'boolean', 'null', 'object', 'array'])).min(1) }).strict();
+/** A JSON path (array indexes as "*") with its types and the number of rows that have it (a field on every row is part of the table's shape). */
+const pathSchema = z
+  .object({ path: z.string().max(2000), types: z.array(z.enum(['string', 'number', 'integer', 'boolean', 'null', 'object', 'array'])).min(1), rows: z.number().int().min(0) })
+  .strict();
 
 export const datasetVersionSchema = z
   .object({

@@ -13,6 +13,12 @@ import { CsvSchemaAccumulator } from './csv-schema.js';
 import { JsonSchemaAccumulator, parseJsonlRow } from './jsonl-parse.js';
 import { chunkRows, type ChunkerOptions } from './row-chunker.js';
 import { RecipeBuilder, type PutNode, type RecipeEntry } from './recipe-tree.js';
+import type { KeySpec } from './changes.js';
+import { fieldsKey, jsonKey, keyText, parseKeyOption, type KeyOf } from './keys.js';
+import { DuplicateDetector, type DuplicateOptions, type DuplicateReport } from './duplicates.js';
+
+/** The formats ingestTable reads. */
+export type IngestFormat = 'csv' | 'tsv' | 'jsonl';
 
 export interface IngestOptions {
   source: AsyncIterable<Uint8Array>;
@@ -23,22 +29,50 @@ export interface IngestOptions {
   crypto: CryptoProvider;
   /** Store a chunk (id = SHA-256 of its bytes) unless present; resolves true when it was new. */
   putChunk: (id: Uint8Array, bytes: Uint8Array) => Promise<boolean>;
+  /** Many chunks at once (one store round trip per batch); used instead of putChunk when given. */
+  putChunks?: (chunks: { id: Uint8Array; bytes: Uint8Array }[]) => Promise<boolean[]>;
   putNode: PutNode;
   chunker?: ChunkerOptions;
+  /**
+   * Row key: `--key` text (columns for CSV/TSV, a JSON pointer for JSONL), a KeySpec, or a function
+   * of the format read (for a key that applies only to some formats). With a key, every row must
+   * have it and repeated keys are counted.
+   */
+  key?: string | KeySpec | ((format: IngestFormat) => KeySpec);
+  /** Memory budget and temporary directory of the duplicate count. */
+  duplicates?: DuplicateOptions;
   signal?: AbortSignal;
 }
 
 export interface IngestResult {
-  format: 'csv' | 'tsv' | 'jsonl';
+  format: IngestFormat;
   dialect: { delimiter: string; quote: string; header: boolean; bom: boolean; lineEnding: '\n' | '\r\n' } | null;
   sha256: string;
   bytes: number;
   /** Data rows (a CSV/TSV header is not counted). */
   rows: number;
   recipe: { root: Uint8Array; depth: number; chunks: number } | null;
-  schema: { columns: { name: string; type: string; empties: number }[] } | { paths: { path: string; types: string[] }[] };
+  schema: { columns: { name: string; type: string; empties: number }[] } | { paths: { path: string; types: string[]; rows: number }[] };
   newChunks: number;
   newBytes: number;
+}
+
+/** What ingestTable adds for a table read row by row. */
+export interface TableIngestResult extends IngestResult {
+  /** The key the rows were checked against, or null. */
+  key: KeySpec;
+  /** Repeated keys (null without a key). */
+  duplicates: DuplicateReport | null;
+}
+
+/** A key for the format read: text parsed by parseKeyOption; a spec of the wrong kind refused. */
+function resolveKey(key: IngestOptions['key'], format: IngestFormat): KeySpec {
+  const kind = format === 'jsonl' ? 'json' : 'fields';
+  const spec = typeof key === 'string' ? parseKeyOption(key, kind) : typeof key === 'function' ? key(format) : (key ?? null);
+  if (spec && ('pointer' in spec) !== (kind === 'json')) {
+    throw new InputError('USAGE', `key ${keyText(spec)} does not fit a ${format} file: use ${kind === 'json' ? 'a JSON pointer such as /id' : 'column names such as id or region,id'}`, { key: keyText(spec) });
+  }
+  return spec;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -96,7 +130,7 @@ function countNewlines(b: Uint8Array): number {
   return n;
 }
 
-export async function ingestTable(opts: IngestOptions): Promise<IngestResult> {
+export async function ingestTable(opts: IngestOptions): Promise<TableIngestResult> {
   const { crypto } = opts;
   const name = opts.name ?? 'input';
   const { head, rest } = await peek(opts.source, SNIFF_BYTES);
@@ -105,6 +139,11 @@ export async function ingestTable(opts: IngestOptions): Promise<IngestResult> {
 
   let sniffed: SniffedDialect | undefined;
   const dialect = format === 'jsonl' ? undefined : { delimiter: format === 'tsv' ? 0x09 : (sniffed = head.length ? sniffCsvDialect(head) : undefined)?.delimiter ?? 0x2c, quote: format === 'tsv' ? null : 0x22 };
+
+  const key = resolveKey(opts.key, format);
+  const dups = key ? new DuplicateDetector(opts.duplicates) : undefined;
+  let keyOfFields: ((fields: readonly string[]) => KeyOf) | undefined;
+  const keyOfJson = key && 'pointer' in key ? jsonKey(key, name) : undefined;
 
   const total: { bytes: number; digest?: Uint8Array } = { bytes: 0 };
   const builder = new RecipeBuilder(opts.putNode);
@@ -117,36 +156,79 @@ export async function ingestTable(opts: IngestOptions): Promise<IngestResult> {
   let newBytes = 0;
   let line = 1; // first physical line of the next row
 
-  for await (const chunk of chunkRows(hashing(rest, crypto, total, opts.signal), dialect ? createCsvScanner(dialect) : createJsonlScanner(), opts.chunker)) {
-    let start = 0;
-    for (const end of chunk.rowEnds) {
-      const row = chunk.bytes.subarray(start, end);
-      const where = { line, offset: chunk.offset + start };
-      if (dialect) {
-        if (!header) {
-          header = readHeader(row, dialect);
-          csvSchema.acc = new CsvSchemaAccumulator(header);
-          csvSchema.width = header.length;
-        } else {
-          const fields = parseCsvRow(row, dialect, where);
-          checkWidth(fields, csvSchema.width, where);
-          csvSchema.acc!.add(fields);
-        }
-      } else {
-        jsonSchema.add(parseJsonlRow(row, where));
-      }
-      line += countNewlines(row);
-      start = end;
-    }
-    const id = crypto.sha256(chunk.bytes);
-    if (await opts.putChunk(id, chunk.bytes)) {
+  // Chunks go to the store in batches of up to 1 MiB: one lookup and one write per batch.
+  let batch: { id: Uint8Array; bytes: Uint8Array }[] = [];
+  let batchBytes = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    const fresh = await opts.putChunks!(batch);
+    fresh.forEach((isNew, k) => {
+      if (!isNew) return;
       newChunks++;
-      newBytes += chunk.bytes.length;
+      newBytes += batch[k]!.bytes.length;
+    });
+    batch = [];
+    batchBytes = 0;
+  };
+  const store = async (id: Uint8Array, bytes: Uint8Array) => {
+    if (!opts.putChunks) {
+      if (await opts.putChunk(id, bytes)) {
+        newChunks++;
+        newBytes += bytes.length;
+      }
+      return;
     }
-    const entry: RecipeEntry = { id, rows: chunk.rows, bytes: chunk.bytes.length };
-    builder.add(entry);
-    recipeRows += chunk.rows;
-    chunks++;
+    batch.push({ id, bytes });
+    batchBytes += bytes.length;
+    if (batchBytes >= 1 << 20) await flush();
+  };
+
+  let duplicates: DuplicateReport | null = null;
+  try {
+    for await (const chunk of chunkRows(hashing(rest, crypto, total, opts.signal), dialect ? createCsvScanner(dialect) : createJsonlScanner(), opts.chunker)) {
+      let start = 0;
+      for (const end of chunk.rowEnds) {
+        const row = chunk.bytes.subarray(start, end);
+        const where = { line, offset: chunk.offset + start };
+        if (dialect) {
+          if (!header) {
+            header = readHeader(row, dialect);
+            csvSchema.acc = new CsvSchemaAccumulator(header);
+            csvSchema.width = header.length;
+            // Checked here, before the first chunk is stored: a wrong key column writes nothing.
+            if (key && 'columns' in key) keyOfFields = fieldsKey(key, header, 'the header');
+          } else {
+            const fields = parseCsvRow(row, dialect, where);
+            checkWidth(fields, csvSchema.width, where);
+            csvSchema.acc!.add(fields);
+            if (keyOfFields) {
+              const k = keyOfFields(fields);
+              dups!.add(k.id, k.shown, line);
+            }
+          }
+        } else {
+          const value = parseJsonlRow(row, where);
+          jsonSchema.add(value);
+          if (keyOfJson) {
+            const k = keyOfJson(value, line);
+            dups!.add(k.id, k.shown, line);
+          }
+        }
+        line += countNewlines(row);
+        start = end;
+      }
+      await dups?.drain();
+      const id = crypto.sha256(chunk.bytes);
+      await store(id, chunk.bytes);
+      const entry: RecipeEntry = { id, rows: chunk.rows, bytes: chunk.bytes.length };
+      builder.add(entry);
+      recipeRows += chunk.rows;
+      chunks++;
+    }
+    await flush();
+    if (dups) duplicates = await dups.finish();
+  } finally {
+    await dups?.close();
   }
   const tree = builder.finish();
   const lineEnding = sniffed?.lineEnding ?? (head.indexOf(0x0a) > 0 && head[head.indexOf(0x0a) - 1] === 0x0d ? '\r\n' : '\n');
@@ -161,8 +243,10 @@ export async function ingestTable(opts: IngestOptions): Promise<IngestResult> {
     recipe: tree ? { root: tree.root.id, depth: tree.depth, chunks } : null,
     schema: dialect
       ? { columns: (csvSchema.acc?.result().columns ?? []).map((c) => ({ name: c.name, type: c.type, empties: c.empties })) }
-      : { paths: jsonSchema.result().paths.map((p) => ({ path: p.path, types: Object.keys(p.types).sort() })) },
+      : { paths: jsonSchema.result().paths.map((p) => ({ path: p.path, types: Object.keys(p.types).sort(), rows: p.rows })) },
     newChunks,
     newBytes,
+    key,
+    duplicates,
   };
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ObjectId } from '../core/ids.js';
 import { idFromDigest } from '../core/ids.js';
-import { fromHex } from '../core/bytes.js';
+import { fromHex, toHex } from '../core/bytes.js';
 
 /** One recipe entry: a chunk (level 0) or a child node (level > 0), with the totals below it. */
 export interface RecipeEntry {
@@ -41,10 +41,12 @@ export const recipeSchemas = { 'recipe-node': recipeNodeSchema };
 
 /**
  * Fanout: a node ends after an entry whose id's first 32 bits are below 2^32 / TARGET_FANOUT
- * (ids are SHA-256, so uniformly distributed), or at MAX_FANOUT entries. With 64 KiB chunks a
- * fanout of 64 gives a two-level tree up to about 256 MB and three levels up to 16 GB.
+ * (ids are SHA-256, so uniformly distributed), or at MAX_FANOUT entries. An edit rewrites the leaf
+ * above its chunk (about 42 bytes per entry) and the nodes above that, so the fanout sets the
+ * recipe bytes a small change stores: 32 gives ~1.3 KB leaves; with 4 KiB chunks the tree has
+ * three levels of nodes up to about 128 MB and four up to 4 GB.
  */
-export const TARGET_FANOUT = 64;
+export const TARGET_FANOUT = 32;
 export const MAX_FANOUT = 1024;
 const THRESHOLD = Math.floor(2 ** 32 / TARGET_FANOUT);
 
@@ -123,9 +125,11 @@ export interface ChunkAt {
 
 interface Item extends ChunkAt {
   level: number; // -1 for a chunk
+  /** Level and id as a string, made once: items left unmatched are compared again at each level. */
+  k?: string;
 }
 
-const key = (id: Uint8Array) => String.fromCharCode(...id);
+const itemKey = (it: Item): string => (it.k ??= `${it.level}:${toHex(it.id)}`);
 
 /**
  * The chunks of `a` and of `b` that the other side lacks, as multisets, each with its first row
@@ -148,12 +152,14 @@ export async function recipeDifference(
     if (top < 0) break;
     const expand = async (items: Item[]): Promise<Item[]> => {
       const out: Item[] = [];
-      for (const it of items) {
+      // Nodes of one level are independent: read them all at once, then walk them in order.
+      const nodes = await Promise.all(items.map((it) => (it.level === top ? getNode(it.id) : undefined)));
+      for (const [k, it] of items.entries()) {
         if (it.level !== top) {
           out.push(it);
           continue;
         }
-        const node = await getNode(it.id);
+        const node = nodes[k]!;
         nodesRead++;
         let row = it.firstRow;
         for (const [id, rows, bytes] of node.entries) {
@@ -174,13 +180,13 @@ export async function recipeDifference(
 function removeCommon(left: Item[], right: Item[]): [Item[], Item[]] {
   const counts = new Map<string, number>();
   for (const it of right) {
-    const k = `${it.level}:${key(it.id)}`;
+    const k = itemKey(it);
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   const matched = new Map<string, number>();
   const l: Item[] = [];
   for (const it of left) {
-    const k = `${it.level}:${key(it.id)}`;
+    const k = itemKey(it);
     const c = counts.get(k) ?? 0;
     if (c > 0) {
       counts.set(k, c - 1);
@@ -189,7 +195,7 @@ function removeCommon(left: Item[], right: Item[]): [Item[], Item[]] {
   }
   const r: Item[] = [];
   for (const it of right) {
-    const k = `${it.level}:${key(it.id)}`;
+    const k = itemKey(it);
     const m = matched.get(k) ?? 0;
     if (m > 0) matched.set(k, m - 1);
     else r.push(it);

@@ -146,6 +146,26 @@ export class Store {
     return true;
   }
 
+  /**
+   * putChunk for many chunks at once: one lookup of all ids, then one batch of the new ones (a
+   * commit cuts tens of thousands of chunks; one round trip per chunk would dominate it). Returns,
+   * per chunk, whether it was new; an id repeated within the call is new only the first time.
+   */
+  async putChunks(chunks: { id: Uint8Array; bytes: Uint8Array }[]): Promise<boolean[]> {
+    const keys = chunks.map((c) => toHex(c.id));
+    const have = await this.sub.chunks.getMany(keys);
+    const seen = new Set<string>();
+    const ops: BatchOp[] = [];
+    const fresh = keys.map((key, k) => {
+      if (have[k] !== undefined || seen.has(key)) return false;
+      seen.add(key);
+      ops.push({ type: 'put', sublevel: this.sub.chunks, key, value: chunks[k]!.bytes });
+      return true;
+    });
+    if (ops.length) await this.db.batch(ops);
+    return fresh;
+  }
+
   /** A chunk's bytes, checked against its id. */
   async getChunk(id: Uint8Array): Promise<Uint8Array> {
     const key = toHex(id);

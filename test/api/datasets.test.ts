@@ -1,20 +1,24 @@
 // repo.datasets over a real LevelDB: commit fixtures as signed, logged versions; export gives
 // back the exact bytes; identical bytes make no new version; roles and bad input are enforced
 // with nothing referenced left behind; verify covers it all.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repo } from '../../src/api/repo.js';
 import { CognifyError } from '../../src/core/errors.js';
-import { newRepo, person, tempDir } from '../_fixtures.js';
+import { readProvenanceFile } from '../../src/diff/provenance.js';
+import { newRepo, person, snapshot, tempDir } from '../_fixtures.js';
 
 const ada = person('Ada');
 const eve = person('Eve');
 let repo: Repo;
 let cleanup: () => Promise<void>;
+let files: string;
 
 beforeAll(async () => {
   const t = await tempDir();
   cleanup = t.cleanup;
+  files = t.dir;
   repo = await newRepo(t.dir, ada);
   await repo.addIdentity({ identity: eve.identity, signer: ada.signer });
 });
@@ -119,6 +123,86 @@ describe('verify and datasets', () => {
     tx = repo.store.begin();
     tx.putEncoded(`sha256:${rootHex}`, nodeBytes);
     await tx.commit();
+    expect((await repo.verify()).ok).toBe(true);
+  });
+});
+
+/** Physical lines: 1 header; C-0012's first row spans lines 3-4 (a quoted newline). */
+const KEYED = ['id,region,note', 'C-0001,LS,ok', 'C-0012,M,"two', 'lines"', 'C-0003,LS,ok', 'C-0012,M,again', 'C-0004,B,ok', 'C-0003,B,dup', 'C-0012,LS,third', 'C-0005,M,ok', ''].join('\n');
+
+describe('keys, duplicate keys and provenance', () => {
+  it('records the key, reports repeats, and reuses the key for the next version', async () => {
+    const path = join(files, 'keyed.csv');
+    writeFileSync(path, KEYED);
+    const v1 = await repo.datasets.commit({ name: 'keyed', input: path, key: 'id', signer: ada.signer });
+    expect(v1).toMatchObject({ number: 1, key: { columns: ['id'] }, keyReusedFrom: null, duplicates: { keys: 2, rows: 3, examples: [{ key: 'C-0012', lines: [3, 6, 9] }, { key: 'C-0003', lines: [5, 8] }] } });
+    expect((await repo.datasets.resolve('keyed')).version.key).toEqual({ columns: ['id'] });
+    writeFileSync(path, KEYED + 'C-0006,LS,new\n');
+    const v2 = await repo.datasets.commit({ name: 'keyed', input: path, signer: ada.signer });
+    expect(v2).toMatchObject({ number: 2, key: { columns: ['id'] }, keyReusedFrom: 1, duplicates: { keys: 2, rows: 3 } });
+    expect((await repo.datasets.resolve('keyed@2')).version.key).toEqual({ columns: ['id'] });
+    writeFileSync(path, KEYED + 'C-0007,LS,new\n');
+    const v3 = await repo.datasets.commit({ name: 'keyed', input: path, key: 'region,id', signer: ada.signer });
+    expect(v3).toMatchObject({ number: 3, key: { columns: ['region', 'id'] }, keyReusedFrom: null, duplicates: { keys: 1, rows: 1, examples: [{ key: ['M', 'C-0012'], lines: [3, 6] }] } });
+    expect((await repo.datasets.resolve('keyed')).version.key).toEqual({ columns: ['region', 'id'] });
+    const plain = await repo.datasets.commit({ name: 'plain', input: 'fixtures/datasets/clinical-notes.tsv', signer: ada.signer });
+    expect(plain).toMatchObject({ key: null, keyReusedFrom: null, duplicates: null });
+    expect((await repo.datasets.resolve('plain')).version.key).toBeNull();
+  });
+
+  it('refuses an unknown key column, a reused key that no longer fits, and --strict repeats, writing nothing', async () => {
+    const path = join(files, 'strict.csv');
+    writeFileSync(path, KEYED);
+    const before = await snapshot(repo);
+    await expect(repo.datasets.commit({ name: 'k2', input: path, key: 'id,customer', signer: ada.signer })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: `${path}: key column "customer" is not in the header; its columns are "id", "region", "note"`,
+    });
+    writeFileSync(path, KEYED.replace('id,region,note', 'ref,region,note'));
+    await expect(repo.datasets.commit({ name: 'keyed', input: path, signer: ada.signer })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringMatching(/key column "id" is not in the header; .*; the key region,id was reused from keyed version 3, give --key to choose another$/),
+    });
+    expect(await snapshot(repo)).toBe(before); // the header is checked before the first chunk is stored
+    writeFileSync(path, KEYED);
+    const size = await repo.logSize();
+    const err = await repo.datasets.commit({ name: 'k2', input: path, key: 'id', strict: true, signer: ada.signer }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CognifyError);
+    expect(err).toMatchObject({ code: 'INPUT_INVALID', data: { duplicates: { keys: 2, rows: 3 } } });
+    expect((err as Error).message).toBe(`${path}: key id: 2 key values repeat (3 extra rows), e.g. "C-0012" at lines 3, 6, 9; remove the repeats, choose another --key, or commit without --strict`);
+    expect(await repo.logSize()).toBe(size);
+    expect(await repo.store.getRef('datasets/k2')).toBeUndefined();
+    const ok = await repo.datasets.commit({ name: 'k2', input: path, key: 'region,id,note', strict: true, signer: ada.signer });
+    expect(ok).toMatchObject({ created: true, duplicates: { keys: 0, rows: 0, examples: [] } });
+  });
+
+  it('keys JSONL by a JSON pointer and refuses a row without it', async () => {
+    const chat = await repo.datasets.commit({ name: 'chat-keyed', input: 'fixtures/datasets/support-chat.v1.jsonl', key: '/id', signer: ada.signer });
+    expect(chat).toMatchObject({ key: { pointer: '/id' }, duplicates: { keys: 0, rows: 0 } });
+    const path = join(files, 'rows.jsonl');
+    writeFileSync(path, '{"id":"a","meta":{"uid":1}}\n{"id":"b","meta":{}}\n');
+    await expect(repo.datasets.commit({ name: 'rows', input: path, key: '/meta/uid', signer: ada.signer })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      data: { line: 2, pointer: '/meta/uid' },
+      message: expect.stringContaining(`${path} line 2 has no value at key /meta/uid`),
+    });
+    await expect(repo.datasets.commit({ name: 'rows', input: path, key: 'id', signer: ada.signer })).rejects.toMatchObject({ code: 'USAGE' });
+    expect(await repo.store.getRef('datasets/rows')).toBeUndefined();
+  });
+
+  it('records provenance answers, null for the rest, and refuses malformed answers', async () => {
+    const answers = await readProvenanceFile('fixtures/datasets/credit-decisions.provenance.yaml');
+    const full = await repo.datasets.commit({ name: 'credit-prov', input: 'fixtures/datasets/credit-decisions.v1.csv', key: 'applicant_id', provenance: answers, signer: ada.signer });
+    expect(full.missingProvenance).toEqual([]);
+    expect((await repo.datasets.resolve('credit-prov')).version.provenance).toEqual(answers);
+    const some = await repo.datasets.commit({ name: 'credit-prov', input: 'fixtures/datasets/credit-decisions.v2.csv', provenance: { source: 'LOS', contact: { team: 'Risk' } }, signer: ada.signer });
+    expect(some.missingProvenance).toEqual(['rights', 'collectionPeriod', 'transformations', 'exclusions']);
+    expect((await repo.datasets.resolve('credit-prov')).version.provenance).toEqual({ source: 'LOS', rights: null, collectionPeriod: null, transformations: null, exclusions: null, contact: { team: 'Risk' } });
+    const size = await repo.logSize();
+    await expect(
+      repo.datasets.commit({ name: 'x', input: 'fixtures/datasets/clinical-notes.tsv', provenance: { collectionPeriod: { from: '2025-09-01', to: '2025-01-01' } }, signer: ada.signer }),
+    ).rejects.toMatchObject({ code: 'INPUT_INVALID', message: 'provenance.collectionPeriod: from (2025-09-01) is after to (2025-01-01)' });
+    expect(await repo.logSize()).toBe(size);
     expect((await repo.verify()).ok).toBe(true);
   });
 });

@@ -2,11 +2,14 @@
 // export(ingest(f)) gives back f byte for byte, however f is streamed; identical bytes store
 // nothing new; bad rows fail naming line and column.
 import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encode, type CborValue } from '../../src/core/cbor.js';
 import { CognifyError } from '../../src/core/errors.js';
 import { nodeProvider } from '../../src/node/node-crypto.js';
-import { ingestTable, type IngestResult } from '../../src/diff/ingest.js';
+import { ingestTable, type IngestOptions, type IngestResult } from '../../src/diff/ingest.js';
 import { recipeChunks, type RecipeNode } from '../../src/diff/recipe-tree.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -34,7 +37,7 @@ async function* pieces(bytes: Uint8Array, size: number): AsyncIterable<Uint8Arra
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
-async function ingest(repo: ReturnType<typeof memRepo>, bytes: Uint8Array, size = 65536, opts: { chunker?: { targetSize: number } } = {}) {
+async function ingest(repo: ReturnType<typeof memRepo>, bytes: Uint8Array, size = 65536, opts: Partial<Pick<IngestOptions, 'chunker' | 'key' | 'duplicates' | 'format'>> = {}) {
   return ingestTable({ source: pieces(bytes, size), crypto: nodeProvider, putChunk: repo.putChunk, putNode: repo.putNode, ...opts });
 }
 
@@ -121,6 +124,87 @@ describe('ingestTable', () => {
       expect((err as CognifyError).code, f).toBe('INPUT_INVALID');
       expect((err as CognifyError).data, f).toMatchObject(column === undefined ? { line } : { line, column });
       expect((err as CognifyError).message, f).toContain(`line ${line}`);
+    }
+  });
+});
+
+// Physical lines: 1 header; C-0012's first row spans lines 3-4 (a quoted newline).
+const KEYED = [
+  'id,region,note',
+  'C-0001,LS,ok',
+  'C-0012,M,"two',
+  'lines"',
+  'C-0003,LS,ok',
+  'C-0012,M,again',
+  'C-0004,B,ok',
+  'C-0003,B,dup',
+  'C-0012,LS,third',
+  'C-0005,M,ok',
+  '',
+].join('\r\n');
+
+describe('ingestTable with a key', () => {
+  it('counts repeated keys in the same pass, naming physical lines', async () => {
+    const r = await ingest(memRepo(), Buffer.from(KEYED), 7, { key: 'id' });
+    expect(r.key).toEqual({ columns: ['id'] });
+    expect(r.rows).toBe(8);
+    expect(r.duplicates).toEqual({
+      keys: 2,
+      rows: 3,
+      examples: [
+        { key: 'C-0012', lines: [3, 6, 9] },
+        { key: 'C-0003', lines: [5, 8] },
+      ],
+    });
+    const composite = await ingest(memRepo(), Buffer.from(KEYED), 65536, { key: 'region,id' });
+    expect(composite.key).toEqual({ columns: ['region', 'id'] });
+    expect(composite.duplicates).toEqual({ keys: 1, rows: 1, examples: [{ key: ['M', 'C-0012'], lines: [3, 6] }] });
+    const none = await ingest(memRepo(), Buffer.from(KEYED));
+    expect(none).toMatchObject({ key: null, duplicates: null });
+  });
+
+  it('refuses a key column not in the header before storing any chunk', async () => {
+    const repo = memRepo();
+    const err = await ingest(repo, Buffer.from(KEYED), 65536, { key: 'id,customer' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CognifyError);
+    expect(err).toMatchObject({ code: 'INPUT_INVALID', data: { column: 'customer' } });
+    expect((err as Error).message).toBe('key column "customer" is not in the header; its columns are "id", "region", "note"');
+    expect(repo.chunks.size).toBe(0);
+  });
+
+  it('keys JSONL rows by a JSON pointer, and refuses a row without it', async () => {
+    const rows = ['{"id":1,"meta":{"uid":"u-1"}}', '{"id":2,"meta":{"uid":"u-2"}}', '{"id":3,"meta":{"uid":"u-1"}}', '{"id":4,"meta":{"uid":2}}', '{"id":5,"meta":{"uid":"2"}}'];
+    const r = await ingest(memRepo(), Buffer.from(rows.join('\n') + '\n'), 65536, { key: '/meta/uid' });
+    expect(r.key).toEqual({ pointer: '/meta/uid' });
+    // the number 2 and the string "2" are different keys
+    expect(r.duplicates).toEqual({ keys: 1, rows: 1, examples: [{ key: 'u-1', lines: [1, 3] }] });
+    const missing = [...rows.slice(0, 3), '{"id":4,"meta":{}}'].join('\n') + '\n';
+    await expect(ingest(memRepo(), Buffer.from(missing), 65536, { key: '/meta/uid', format: 'jsonl' })).rejects.toMatchObject({ code: 'INPUT_INVALID', data: { line: 4, pointer: '/meta/uid' } });
+    await expect(ingest(memRepo(), Buffer.from(missing), 65536, { key: 'id' })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(ingest(memRepo(), Buffer.from(KEYED), 65536, { key: { pointer: '/id' } })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('spills to partition files under a small memory budget with the same answer, and removes them', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'cognify-ingest-keys-'));
+    try {
+      // 50,000 rows; row i (i = 102, 199, ... : 515 of them) repeats the id of the row before it
+      const lines = ['id,value'];
+      for (let i = 0; i < 50_000; i++) lines.push(`${i % 97 === 5 && i > 5 ? `K${i - 1}` : `K${i}`},${i}`);
+      const bytes = Buffer.from(lines.join('\n') + '\n');
+      const inMemory = await ingest(memRepo(), bytes, 65536, { key: 'id', duplicates: { tmpDir: tmp } });
+      const spilled = await ingest(memRepo(), bytes, 65536, { key: 'id', duplicates: { tmpDir: tmp, memoryBytes: 16 * 1024, partitions: 8 } });
+      expect(inMemory.duplicates!.keys).toBe(515);
+      expect(inMemory.duplicates!.rows).toBe(515);
+      expect(inMemory.duplicates!.examples[0]).toEqual({ key: 'K101', lines: [103, 104] });
+      expect(spilled.duplicates).toEqual(inMemory.duplicates);
+      expect(spilled.sha256).toBe(inMemory.sha256);
+      expect(await readdir(tmp)).toEqual([]);
+      // an error after the spill began still removes the temporary files
+      const bad = Buffer.concat([bytes, Buffer.from('"unterminated,1\n')]);
+      await expect(ingest(memRepo(), bad, 65536, { key: 'id', duplicates: { tmpDir: tmp, memoryBytes: 16 * 1024 } })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
     }
   });
 });
