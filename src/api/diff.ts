@@ -45,7 +45,7 @@ async function openSide(repo: Repo | undefined, ref: string, crypto: CryptoProvi
   if (await isFile(path)) {
     throw new InputError('USAGE', `"${ref}" is both a dataset and a file here; write ./${ref} for the file, or ${found.version.name}@${found.version.number} for the version`, { ref });
   }
-  return versionSide(found.version, `${found.version.name}@${found.version.number}`, { getNode: nodeReader(repo), getChunk: (id) => repo.store.getChunk(id) });
+  return versionSide(found.version, `${found.version.name}@${found.version.number}`, { getNode: nodeReader(repo), getChunk: (id) => repo.store.getChunk(id), getChunks: (ids) => repo.store.getChunks(ids) });
 }
 
 function nodeReader(repo: Repo): (id: Uint8Array) => Promise<RecipeNode> {

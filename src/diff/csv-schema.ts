@@ -10,7 +10,12 @@ export interface CsvColumnInfo {
   type: CsvFieldKind;
   /** Empty fields (""), also counted in counts.empty. */
   empties: number;
-  /** Values of each kind. */
+  /**
+   * Values of each kind, until the column's type is settled as string (a string value, or kinds
+   * that do not mix): from then on only empty fields are told apart, the rest count as string,
+   * since no later value can change the type. Most columns of most files are strings; this keeps
+   * commit from running the number and date patterns on every one of their values.
+   */
   counts: Record<CsvFieldKind, number>;
 }
 
@@ -69,11 +74,13 @@ const zero = (): Record<CsvFieldKind, number> => ({ integer: 0, number: 0, boole
 export class CsvSchemaAccumulator {
   readonly #names: string[];
   readonly #counts: Record<CsvFieldKind, number>[];
+  readonly #settled: boolean[];
   #rows = 0;
 
   constructor(header: readonly string[]) {
     this.#names = [...header];
     this.#counts = header.map(zero);
+    this.#settled = header.map(() => false);
   }
 
   add(fields: readonly string[]): void {
@@ -87,7 +94,14 @@ export class CsvSchemaAccumulator {
         }
         c = this.#counts[k]!;
       }
-      c[classifyCsvField(fields[k]!)]++;
+      const v = fields[k]!;
+      if (this.#settled[k]) {
+        c[v === '' ? 'empty' : 'string']++;
+        continue;
+      }
+      const kind = classifyCsvField(v);
+      c[kind]++;
+      if (kind !== 'empty' && columnType(c) === 'string') this.#settled[k] = true;
     }
   }
 

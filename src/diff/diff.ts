@@ -18,7 +18,6 @@
 //
 // Records stream out in this order: schema changes; then, for each B row in file order (per
 // partition when spilled), modified or added; then removed rows in A's order; then moved rows.
-import { toHex } from '../core/bytes.js';
 import { InputError, IntegrityError } from '../core/errors.js';
 import type { DiffStat, FieldChange, FieldInfo, KeySpec, ModifiedRow, RowChange, SchemaChange } from './changes.js';
 import { parseCsvRow } from './csv-parse.js';
@@ -130,7 +129,8 @@ async function* readChunks(side: TableSide, chunks: (ChunkAt & { offset?: number
   for (const c of chunks) {
     const run = runs[runs.length - 1];
     const last = run?.[run.length - 1];
-    if (run && last && (last.offset ?? 0) + last.bytes === c.offset && (c.offset ?? 0) + c.bytes - (run[0]!.offset ?? 0) <= 1 << 20) run.push(c);
+    const fits = run && last && (side.adjacentRuns ? (last.offset ?? 0) + last.bytes === c.offset && (c.offset ?? 0) + c.bytes - (run[0]!.offset ?? 0) <= 1 << 20 : run.length < 64);
+    if (fits) run!.push(c);
     else runs.push([c]);
   }
   for await (const [run, parts] of readAhead(runs, (r) => side.readRun!(r), 4)) {
@@ -206,24 +206,29 @@ const parentOf = (p: string) => p.slice(0, p.lastIndexOf('/'));
 
 /** Multiset difference of two flat chunk lists by id; equal chunks pair up in file order. */
 function chunkDifference(a: SideChunk[], b: SideChunk[]): { onlyA: SideChunk[]; onlyB: SideChunk[]; pairs: [SideChunk, SideChunk][] } {
-  const waiting = new Map<string, SideChunk[]>();
+  // Keyed by id bytes 4..7 (SHA-256, so spread evenly), confirmed on the whole id.
+  const hash = (id: Uint8Array) => (id[4]! | (id[5]! << 8) | (id[6]! << 16) | (id[7]! << 24)) >>> 0;
+  const waiting = new Map<number, SideChunk[]>();
   for (const c of a) {
-    const k = toHex(c.id);
-    const list = waiting.get(k);
+    const h = hash(c.id);
+    const list = waiting.get(h);
     if (list) list.push(c);
-    else waiting.set(k, [c]);
+    else waiting.set(h, [c]);
   }
   const onlyB: SideChunk[] = [];
   const pairs: [SideChunk, SideChunk][] = [];
   const taken = new Set<SideChunk>();
   for (const c of b) {
-    const mate = waiting.get(toHex(c.id))?.shift();
-    if (mate) {
+    const list = waiting.get(hash(c.id));
+    const k = list ? list.findIndex((o) => Buffer.compare(o.id, c.id) === 0) : -1;
+    if (k === -1) onlyB.push(c);
+    else {
+      const mate = list!.splice(k, 1)[0]!;
       pairs.push([mate, c]);
       taken.add(mate);
-    } else onlyB.push(c);
+    }
   }
-  return { onlyA: a.filter((c) => !taken.has(c)), onlyB, pairs };
+  return { onlyA: taken.size ? a.filter((c) => !taken.has(c)) : a, onlyB, pairs };
 }
 
 /** The schema of a side for comparison: CSV columns with types where recorded, or JSON paths with types. */

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ObjectId } from '../core/ids.js';
 import { idFromDigest } from '../core/ids.js';
-import { fromHex, toHex } from '../core/bytes.js';
+import { fromHex } from '../core/bytes.js';
 
 /** One recipe entry: a chunk (level 0) or a child node (level > 0), with the totals below it. */
 export interface RecipeEntry {
@@ -125,11 +125,8 @@ export interface ChunkAt {
 
 interface Item extends ChunkAt {
   level: number; // -1 for a chunk
-  /** Level and id as a string, made once: items left unmatched are compared again at each level. */
-  k?: string;
 }
 
-const itemKey = (it: Item): string => (it.k ??= `${it.level}:${toHex(it.id)}`);
 
 /**
  * The chunks of `a` and of `b` that the other side lacks, as multisets, each with its first row
@@ -178,29 +175,37 @@ export async function recipeDifference(
 
 /** Multiset difference by id: an item on both sides (same id, same level) is removed once from each. */
 function removeCommon(left: Item[], right: Item[]): [Item[], Item[]] {
-  const counts = new Map<string, number>();
+  const waiting = new Map<number, Item[]>();
   for (const it of right) {
-    const k = itemKey(it);
-    counts.set(k, (counts.get(k) ?? 0) + 1);
+    const h = itemHash(it);
+    const list = waiting.get(h);
+    if (list) list.push(it);
+    else waiting.set(h, [it]);
   }
-  const matched = new Map<string, number>();
+  const matched = new Set<Item>();
   const l: Item[] = [];
   for (const it of left) {
-    const k = itemKey(it);
-    const c = counts.get(k) ?? 0;
-    if (c > 0) {
-      counts.set(k, c - 1);
-      matched.set(k, (matched.get(k) ?? 0) + 1);
-    } else l.push(it);
+    const list = waiting.get(itemHash(it));
+    const k = list ? list.findIndex((o) => o.level === it.level && sameId(o.id, it.id)) : -1;
+    if (k === -1) l.push(it);
+    else {
+      matched.add(list![k]!);
+      list!.splice(k, 1);
+    }
   }
-  const r: Item[] = [];
-  for (const it of right) {
-    const k = itemKey(it);
-    const m = matched.get(k) ?? 0;
-    if (m > 0) matched.set(k, m - 1);
-    else r.push(it);
-  }
-  return [l, r];
+  return [l, matched.size ? right.filter((it) => !matched.has(it)) : right];
+}
+
+/** A number from id bytes 4..7 (0..3 are biased low at node ends) and the level; equal items have equal hashes. */
+function itemHash(it: Item): number {
+  const id = it.id;
+  return ((id[4]! | (id[5]! << 8) | (id[6]! << 16) | (id[7]! << 24)) ^ Math.imul(it.level + 2, 0x9e3779b1)) >>> 0;
+}
+
+function sameId(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /** Every chunk of a recipe in file order (for export), streaming node by node. */

@@ -49,8 +49,13 @@ export interface TableSide {
   chunks(): Promise<SideChunk[]>;
   /** A chunk's bytes, checked against its id. */
   read(c: ChunkAt & { offset?: number }): Promise<Uint8Array>;
-  /** Plain files: several chunks adjacent in the file, read at once (one system call), each checked. */
+  /**
+   * Several chunks at once, each checked: a plain file's chunks adjacent in the file (one system
+   * call), or any stored chunks (one store read).
+   */
   readRun?(cs: (ChunkAt & { offset?: number })[]): Promise<Uint8Array[]>;
+  /** True when readRun takes only chunks adjacent in the file. */
+  adjacentRuns?: boolean;
   /**
    * Parquet only: every row as a JSON-like object, in order (1-based row numbers). Parquet bytes
    * are chunked by content, not by row, so its rows are read whole and matched by hash join.
@@ -190,6 +195,7 @@ export async function fileSide(path: string, crypto: CryptoProvider, opts: FileS
     chunks: async () => chunks,
     read: async (c) => (await readRun([c]))[0]!,
     readRun,
+    adjacentRuns: true,
     close: () => fh.close(),
   };
 }
@@ -227,11 +233,16 @@ async function* abortable(source: AsyncIterable<Uint8Array>, signal?: AbortSigna
   }
 }
 
+function sized(c: ChunkAt, bytes: Uint8Array): Uint8Array {
+  if (bytes.length !== c.bytes) throw new IntegrityError('HASH_MISMATCH', `chunk sha256:${toHex(c.id)} has ${bytes.length} bytes, the recipe says ${c.bytes}`, {});
+  return bytes;
+}
+
 /** A stored dataset version as a diff side; chunks come from the store, checked against their ids. */
 export function versionSide(
   version: DatasetVersion,
   label: string,
-  access: { getNode: GetNode; getChunk: (id: Uint8Array) => Promise<Uint8Array> },
+  access: { getNode: GetNode; getChunk: (id: Uint8Array) => Promise<Uint8Array>; getChunks?: (ids: Uint8Array[]) => Promise<Uint8Array[]> },
 ): TableSide {
   const tree = version.recipe ? { root: { id: version.recipe.root, rows: version.rows + (version.dialect ? 1 : 0), bytes: version.bytes }, depth: version.recipe.depth } : null;
   const dialect: CsvDialect | null = version.dialect ? { delimiter: version.dialect.delimiter.charCodeAt(0), quote: version.dialect.quote === '' ? null : version.dialect.quote.charCodeAt(0) } : null;
@@ -266,10 +277,11 @@ export function versionSide(
       return out;
     },
     async read(c) {
-      const bytes = await access.getChunk(c.id);
-      if (bytes.length !== c.bytes) throw new IntegrityError('HASH_MISMATCH', `chunk sha256:${toHex(c.id)} has ${bytes.length} bytes, the recipe says ${c.bytes}`, {});
-      return bytes;
+      return sized(c, await access.getChunk(c.id));
     },
+    ...(access.getChunks
+      ? { readRun: async (cs: ChunkAt[]) => (await access.getChunks!(cs.map((c) => c.id))).map((bytes, k) => sized(cs[k]!, bytes)) }
+      : {}),
     close: async () => undefined,
   };
 }

@@ -166,14 +166,24 @@ export class Store {
     return fresh;
   }
 
-  /** A chunk's bytes, checked against its id. */
-  async getChunk(id: Uint8Array): Promise<Uint8Array> {
-    const key = toHex(id);
-    const v = await this.sub.chunks.get(key);
+  /** Several chunks' bytes in one store read, each checked against its id. */
+  async getChunks(ids: Uint8Array[]): Promise<Uint8Array[]> {
+    const keys = ids.map(toHex);
+    const values = await this.sub.chunks.getMany(keys);
+    return values.map((v, k) => this.checkedChunk(keys[k]!, v));
+  }
+
+  private checkedChunk(key: string, v: Uint8Array | undefined): Uint8Array {
     if (v === undefined) throw new NotFoundError('NOT_FOUND', `chunk sha256:${key} is not in this repository`, { id: `sha256:${key}` });
     const actual = toHex(this.crypto.sha256(v));
     if (actual !== key) throw new IntegrityError('HASH_MISMATCH', `chunk sha256:${key}: stored bytes hash to sha256:${actual}; the chunk was altered`, { id: `sha256:${key}` });
     return plain(v);
+  }
+
+  /** A chunk's bytes, checked against its id. */
+  async getChunk(id: Uint8Array): Promise<Uint8Array> {
+    const key = toHex(id);
+    return this.checkedChunk(key, await this.sub.chunks.get(key));
   }
 
   async getRef(name: string): Promise<ObjectId | undefined> {
