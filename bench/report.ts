@@ -198,3 +198,40 @@ export function machineMarkdown(m: Machine): string {
 export function samplesMarkdown(figures: readonly Figure[]): string {
   return figures.map((f) => `- ${f.group} / ${f.name}: ${f.samples.map((x) => fmt(x)).join(', ')} ${f.unit}`).join('\n');
 }
+
+// ---- peer comparisons ----------------------------------------------------------------------
+
+/** One row of a comparison with other tools: already formatted cells, and whether the goal was met. */
+export interface PeerRow {
+  case: string;
+  ours: string;
+  peer: string;
+  /** Peer median / our median, or what the goal compares. */
+  ratio: string;
+  gnuDiff: string;
+  daff: string;
+  goal: string;
+  /** undefined: no goal, or not measured in this run. */
+  met?: boolean;
+}
+
+const PEER_HEADERS = ['case', 'ours', 'DuckDB / git add', 'ratio', 'GNU diff', 'daff', 'goal', 'met?'];
+
+function peerCells(r: PeerRow): string[] {
+  return [r.case, r.ours, r.peer, r.ratio, r.gnuDiff, r.daff, r.goal, r.met === undefined ? '—' : r.met ? '✓' : '✗'];
+}
+
+export function peerTableConsole(rows: readonly PeerRow[]): string {
+  const all = [PEER_HEADERS, ...rows.map(peerCells)];
+  const width = PEER_HEADERS.map((_, i) => Math.max(...all.map((c) => c[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd();
+  return [line(PEER_HEADERS), width.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(peerCells(r)))].join('\n');
+}
+
+export function peerTableMarkdown(rows: readonly PeerRow[]): string {
+  return [
+    `| ${PEER_HEADERS.join(' | ')} |`,
+    `|${PEER_HEADERS.map((_, i) => (i === 0 || i >= 6 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((r) => `| ${peerCells(r).map(mdEscape).join(' | ')} |`),
+  ].join('\n');
+}
