@@ -78,6 +78,59 @@ interface Pending {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Whether any spilled row of B has the very same bytes as a row of A with its key. */
+function spilledTwins(spill: PartitionSpill, parts: number): boolean {
+  for (let p = 0; p < parts; p++) {
+    const ra = spill.read(0, p);
+    const byKey = new Map<string, number[]>();
+    for (let i = 0; i < ra.length; i++) {
+      const k = ra.key(i);
+      const list = byKey.get(k);
+      if (list) list.push(i);
+      else byKey.set(k, [i]);
+    }
+    const rb = spill.read(1, p);
+    for (let j = 0; j < rb.length; j++) {
+      const cands = byKey.get(rb.key(j));
+      if (!cands) continue;
+      const bytes = rb.bytes(j);
+      if (cands.some((i) => sameRowBytes(ra.bytes(i), bytes))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The key of a JSONL row whose first member is the key field (`token` is `{"id":`), read without
+ * parsing the row: a string without escapes, or a number, true, false or null. Undefined
+ * otherwise (the row is parsed). Gives the id jsonKey gives for the same value.
+ */
+function topLevelKey(bytes: Uint8Array, token: Uint8Array): string | undefined {
+  if (bytes.length <= token.length) return undefined;
+  for (let i = 0; i < token.length; i++) if (bytes[i] !== token[i]) return undefined;
+  const start = token.length;
+  if (bytes[start] === 0x22) {
+    for (let i = start + 1; i < bytes.length; i++) {
+      const c = bytes[i]!;
+      if (c === 0x5c || c < 0x20) return undefined;
+      if (c === 0x22) {
+        try {
+          return strictUtf8.decode(bytes.subarray(start + 1, i));
+        } catch {
+          return undefined;
+        }
+      }
+    }
+    return undefined;
+  }
+  let i = start;
+  while (i < bytes.length && bytes[i] !== 0x2c && bytes[i] !== 0x7d && bytes[i] !== 0x20) i++;
+  const lit = Buffer.from(bytes.buffer, bytes.byteOffset + start, i - start).toString('latin1');
+  if (lit === 'true' || lit === 'false' || lit === 'null') return `\u0000${lit}`;
+  if (!/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(lit)) return undefined;
+  return `\u0000${JSON.stringify(Number(lit))}`;
+}
+
 /**
  * Field `k` of a CSV row when no quote appears up to its end, else undefined (parse the row).
  * Equal to parseCsvRow(...)[k] whenever it returns; invalid UTF-8 is left to the parser to report.
@@ -407,7 +460,9 @@ async function* run(a: TableSide, b: TableSide, opts: DiffOptions, getNode: GetN
   summary.partitions = parts;
   const spill = parts > 1 ? new PartitionSpill(parts, { dir: opts.tmpDir, bufferBytes: budget / 4 / parts }) : undefined;
   // Over all rows (nothing unseen) the inference is exact; after dropping identical rows it is not.
-  let statsOn = !!stats;
+  // Spilled rows are not parsed for it while they are keyed: whether it is needed at all is only
+  // known once identical rows are looked for (below), and a shuffled file has them at once.
+  let statsOn = !!stats && !spill;
   const held: [RowRec[], RowRec[]] = [[], []];
   // Rows whose bytes (line ending aside) are on both sides are unchanged under any key: with the
   // same layout they are dropped before any parsing, so the rows parsed are about the rows changed.
@@ -429,6 +484,8 @@ async function* run(a: TableSide, b: TableSide, opts: DiffOptions, getNode: GetN
     return JSON.stringify(leaves(value).filter(([p, g]) => want(p, g)).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([p, , v]) => [p, v]));
   };
 
+  // A top-level JSON key (/id): read from the row's start when it is the first member.
+  const keyToken = key && 'pointer' in key && /^\/[^/~]+$/.test(key.pointer) ? new TextEncoder().encode(`{${JSON.stringify(key.pointer.slice(1))}:`) : undefined;
   // One key column: read just that field while no quote comes before it (most rows of most files).
   const keyColumn = key && 'columns' in key && key.columns.length === 1 ? [a.header!.indexOf(key.columns[0]!), b.header!.indexOf(key.columns[0]!)] : undefined;
   const keyOfRow = (s: 0 | 1, side: TableSide, bytes: Uint8Array, row: number, offset: number): string => {
@@ -439,6 +496,10 @@ async function* run(a: TableSide, b: TableSide, opts: DiffOptions, getNode: GetN
       }
       const fields = parseFields(side, bytes, row, offset);
       return key ? (s === 0 ? keyA! : keyB!)(fields).id : contentOf(s, fields);
+    }
+    if (keyJ && !statsOn) {
+      const k = topLevelKey(bytes, keyToken!);
+      if (k !== undefined) return k;
     }
     const value = parseJsonlRow(bytes, { line: row, offset });
     if (statsOn) stats![s]!.add(value);
@@ -506,6 +567,23 @@ async function* run(a: TableSide, b: TableSide, opts: DiffOptions, getNode: GetN
       pending[0] = pending[1] = [];
     }
     spill?.finish();
+    if (spill && stats && unseen === 0) {
+      // Spilled: infer from rows only if no row has an identical twin on the other side (one
+      // does, in any file that is mostly the same rows; then nothing more is read for this).
+      if (spilledTwins(spill, parts)) unseen = 1;
+      else {
+        for (let p = 0; p < parts; p++) {
+          for (const s of [0, 1] as const) {
+            const list = spill.read(s, p);
+            for (let i = 0; i < list.length; i++) {
+              const r = list.rec(i);
+              stats[s]!.add(parseJsonlRow(r.bytes, { line: r.row, offset: 0 }));
+            }
+          }
+        }
+        statsOn = true;
+      }
+    }
 
     // 3. Schema changes (JSON: from the recorded schemas, else from the rows read).
     if (kind === 'json') {
@@ -554,9 +632,9 @@ async function* run(a: TableSide, b: TableSide, opts: DiffOptions, getNode: GetN
         for (let j = 0; j < rb.length; j++) {
           let h = first.get(keysB[j]!) ?? -1;
           if (h === -1) continue;
-          const bytes = rb.rec(j).bytes;
+          const bytes = rb.bytes(j);
           for (; h !== -1; h = next[h]!) {
-            if (!used[h] && sameRowBytes(ra.rec(h).bytes, bytes)) {
+            if (!used[h] && sameRowBytes(ra.bytes(h), bytes)) {
               used[h] = 1;
               mateOf[j] = h;
               break;
@@ -567,6 +645,7 @@ async function* run(a: TableSide, b: TableSide, opts: DiffOptions, getNode: GetN
       for (let j = 0; j < rb.length; j++) {
         if ((j & 1023) === 0) opts.signal?.throwIfAborted();
         let h = mateOf[j]!;
+        if (h !== -1 && !opts.moves) continue; // the very same bytes, same layout: unchanged
         if (h === -1) {
           for (h = first.get(keysB[j]!) ?? -1; h !== -1 && used[h]; h = next[h]!);
           if (h !== -1) used[h] = 1;

@@ -20,11 +20,12 @@ export interface RowRec {
 export interface RowList {
   readonly length: number;
   key(i: number): string;
+  bytes(i: number): Uint8Array;
   rec(i: number): RowRec;
 }
 
 export function listOf(rows: RowRec[]): RowList {
-  return { length: rows.length, key: (i) => rows[i]!.key, rec: (i) => rows[i]! };
+  return { length: rows.length, key: (i) => rows[i]!.key, bytes: (i) => rows[i]!.bytes, rec: (i) => rows[i]! };
 }
 
 const MAX_BUFFER = 1 << 20;
@@ -116,25 +117,22 @@ export class PartitionSpill {
     const f = this.files[side][part]!;
     const data = readFileSync(f.path);
     const n = f.rows;
-    const at = new Float64Array(n); // record offsets
+    const rows = new Float64Array(n);
+    const keyAt = new Uint32Array(n + 1); // key k is data[keyAt[k], keyEnd[k]), its row bytes follow up to keyAt[k + 1] - 16
+    const keyEnd = new Uint32Array(n);
     let o = 0;
     for (let k = 0; k < n; k++) {
-      at[k] = o;
-      o += 16 + data.readUInt32LE(o + 8) + data.readUInt32LE(o + 12);
+      rows[k] = data.readDoubleLE(o);
+      const klen = data.readUInt32LE(o + 8);
+      const blen = data.readUInt32LE(o + 12);
+      keyAt[k] = o + 16;
+      keyEnd[k] = o + 16 + klen;
+      o += 16 + klen + blen;
     }
-    return {
-      length: n,
-      key(i) {
-        const r = at[i]!;
-        return data.toString('utf8', r + 16, r + 16 + data.readUInt32LE(r + 8));
-      },
-      rec(i) {
-        const r = at[i]!;
-        const klen = data.readUInt32LE(r + 8);
-        const blen = data.readUInt32LE(r + 12);
-        return { row: data.readDoubleLE(r), key: data.toString('utf8', r + 16, r + 16 + klen), bytes: data.subarray(r + 16 + klen, r + 16 + klen + blen) };
-      },
-    };
+    keyAt[n] = o + 16;
+    const bytes = (i: number) => data.subarray(keyEnd[i]!, keyAt[i + 1]! - 16);
+    const key = (i: number) => data.toString('utf8', keyAt[i]!, keyEnd[i]!);
+    return { length: n, key, bytes, rec: (i) => ({ row: rows[i]!, key: key(i), bytes: bytes(i) }) };
   }
 
   /** Removes the files; safe to call more than once, and after an error. */
