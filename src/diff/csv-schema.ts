@@ -32,7 +32,14 @@ const BOOLEAN = /^(?:true|false|TRUE|FALSE|True|False)$/;
 // ISO 8601 calendar date, optionally with a time (T or space), fraction and zone (RFC 3339 §5.6).
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
+const digit = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  return c >= 0x30 && c <= 0x39;
+};
+
 function isDate(s: string): boolean {
+  // Most values that start with a digit are not dates: rule them out before the pattern runs.
+  if (s.length < 10 || s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || !digit(s, 0) || !digit(s, 5) || !digit(s, 8)) return false;
   const m = DATE.exec(s);
   if (!m) return false;
   const month = Number(m[2]);

@@ -156,19 +156,26 @@ export async function ingestTable(opts: IngestOptions): Promise<TableIngestResul
   let newBytes = 0;
   let line = 1; // first physical line of the next row
 
-  // Chunks go to the store in batches of up to 1 MiB: one lookup and one write per batch.
+  // Chunks go to the store in batches of up to 1 MiB: one lookup and one write per batch, with
+  // one batch in flight while the next is cut (the pass waits only when a second one is ready).
   let batch: { id: Uint8Array; bytes: Uint8Array }[] = [];
   let batchBytes = 0;
+  let inFlight: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await inFlight;
     if (!batch.length) return;
-    const fresh = await opts.putChunks!(batch);
-    fresh.forEach((isNew, k) => {
-      if (!isNew) return;
-      newChunks++;
-      newBytes += batch[k]!.bytes.length;
-    });
+    const sent = batch;
     batch = [];
     batchBytes = 0;
+    inFlight = opts.putChunks!(sent).then((fresh) =>
+      fresh.forEach((isNew, k) => {
+        if (!isNew) return;
+        newChunks++;
+        newBytes += sent[k]!.bytes.length;
+      }),
+    );
+    // A failed write is reported by the next flush (or the last one, below).
+    inFlight.catch(() => undefined);
   };
   const store = async (id: Uint8Array, bytes: Uint8Array) => {
     if (!opts.putChunks) {
@@ -214,7 +221,9 @@ export async function ingestTable(opts: IngestOptions): Promise<TableIngestResul
             dups!.add(k.id, k.shown, line);
           }
         }
-        line += countNewlines(row);
+        // A row ends in one newline; more only inside quoted fields (one native search finds out).
+        const nl = row.indexOf(0x0a);
+        line += nl === -1 ? 0 : nl === row.length - 1 ? 1 : countNewlines(row);
         start = end;
       }
       await dups?.drain();
@@ -226,6 +235,7 @@ export async function ingestTable(opts: IngestOptions): Promise<TableIngestResul
       chunks++;
     }
     await flush();
+    await inFlight;
     if (dups) duplicates = await dups.finish();
   } finally {
     await dups?.close();
