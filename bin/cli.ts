@@ -56,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
     flags: datasetFlags,
     summary: 'dataset versions committed like code',
     usage: [
-      'dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl] [--key K] [--strict] [--provenance FILE] [provenance flags]',
+      'dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl|parquet] [--key K] [--strict] [--provenance FILE] [provenance flags]',
       'dataset commit ... --key id | --key region,id | --key /meta/uid   key columns (CSV/TSV) or a JSON pointer (JSONL); without --key, the previous version\'s key is reused',
       'dataset commit ... --strict   refuse the file when key values repeat (otherwise a warning)',
       'dataset commit ... --provenance FILE   answers in YAML (see fixtures/datasets/credit-decisions.provenance.yaml); flags below override it',

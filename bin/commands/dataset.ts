@@ -36,9 +36,9 @@ export const datasetFlags: FlagSpec = {
   team: { type: 'string' },
 };
 
-const COMMIT_USAGE = 'cognify dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl] [--key COLS|/POINTER] [--strict] [--provenance FILE] [provenance flags]';
+const COMMIT_USAGE = 'cognify dataset commit <name> <file> [-m MSG] [--format csv|tsv|jsonl|parquet] [--key COLS|/POINTER] [--strict] [--provenance FILE] [provenance flags]';
 
-const FORMATS = ['csv', 'tsv', 'jsonl'];
+const FORMATS = ['csv', 'tsv', 'jsonl', 'parquet'];
 const list = (p: Parsed, name: string): string[] => {
   const v = p.flags[name];
   return Array.isArray(v) ? v : [];

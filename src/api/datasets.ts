@@ -2,6 +2,7 @@
 // versions, and export the exact bytes back. Versions of a name form a chain through `parents`;
 // the ref `datasets/<name>` names the latest and moves by compare-and-swap.
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { CborValue } from '../core/cbor.js';
 import { CognifyError, InputError, IntegrityError, NotFoundError, tagCaller } from '../core/errors.js';
@@ -13,6 +14,8 @@ import { signObject, type Signed } from '../chain/signed-object.js';
 import { DATASET_NAME, missingProvenance, type DatasetVersion, type Provenance } from '../diff/dataset-types.js';
 import type { KeySpec } from '../diff/changes.js';
 import { describeDuplicates, type DuplicateOptions, type DuplicateReport } from '../diff/duplicates.js';
+import { ingestParquet } from '../diff/parquet.js';
+import { escapePointerToken } from '../diff/jsonl-parse.js';
 import { ingestTable, type TableIngestResult } from '../diff/ingest.js';
 import { keyText } from '../diff/keys.js';
 import { checkProvenance } from '../diff/provenance.js';
@@ -113,27 +116,50 @@ export class Datasets {
         keyReusedFrom = previous!.number;
         return reusable;
       });
+      // A file written to while it is read would be recorded half old, half new: its size and
+      // modification time must be the same before and after the pass, and equal to what was read.
+      // (Taken before the stream opens: an open stream's error must have a reader waiting.)
+      const before = path === undefined ? undefined : await stat(path).catch(() => undefined);
       const source = path === undefined ? (opts.input as AsyncIterable<Uint8Array>) : createReadStream(path, { highWaterMark: 1 << 20 });
       const nodes = new Map<string, Uint8Array>();
       let ingested: TableIngestResult;
       try {
-        ingested = await ingestTable({
-          source,
-          ...(format ? { format } : {}),
-          name: path ?? 'input',
-          crypto: this.repo.crypto,
-          putChunk: (id, bytes) => this.store.putChunk(id, bytes),
-          putChunks: (chunks) => this.store.putChunks(chunks),
-          putNode: (node) => {
-            const obj = this.store.encode(node as unknown as CognifyObject);
-            nodes.set(obj.id, obj.bytes);
-            return Buffer.from(obj.id.slice('sha256:'.length), 'hex');
-          },
-          key,
-          ...(opts.duplicates ? { duplicates: opts.duplicates } : {}),
-          ...(opts.chunker ? { chunker: opts.chunker } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        });
+        const putNode = (node: RecipeNode) => {
+          const obj = this.store.encode(node as unknown as CognifyObject);
+          nodes.set(obj.id, obj.bytes);
+          return Buffer.from(obj.id.slice('sha256:'.length), 'hex');
+        };
+        if (format === 'parquet') {
+          // Parquet rows are objects: a key column is the pointer to that member. Repeated keys
+          // are not counted at commit for Parquet (its rows are read by the diff, not here).
+          const text = typeof opts.key === 'string' ? opts.key : undefined;
+          const parquetKey: KeySpec = text === undefined ? (reusable && 'pointer' in reusable ? reusable : null) : { pointer: text.startsWith('/') ? text : `/${escapePointerToken(text)}` };
+          if (text === undefined && parquetKey) keyReusedFrom = previous!.number;
+          const r = await ingestParquet({
+            source,
+            ...(path !== undefined ? { path } : {}),
+            name: path ?? 'input',
+            crypto: this.repo.crypto,
+            putChunk: (id, bytes) => this.store.putChunk(id, bytes),
+            putNode,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          });
+          ingested = { ...r, key: parquetKey, duplicates: null } as unknown as TableIngestResult;
+        } else {
+          ingested = await ingestTable({
+            source,
+            ...(format ? { format } : {}),
+            name: path ?? 'input',
+            crypto: this.repo.crypto,
+            putChunk: (id, bytes) => this.store.putChunk(id, bytes),
+            putChunks: (chunks) => this.store.putChunks(chunks),
+            putNode,
+            key,
+            ...(opts.duplicates ? { duplicates: opts.duplicates } : {}),
+            ...(opts.chunker ? { chunker: opts.chunker } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          });
+        }
       } catch (e) {
         if (e instanceof CognifyError && keyReusedFrom !== null && ('column' in e.data || 'pointer' in e.data)) {
           const why = `${e.message}; the key ${keyText(reusable)} was reused from ${opts.name} version ${keyReusedFrom}, give --key to choose another`;
@@ -142,6 +168,16 @@ export class Datasets {
         if (e instanceof CognifyError && path && !e.message.startsWith(path)) throw new InputError(e.code, `${path}: ${e.message}`, { ...e.data, path }, e);
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('INPUT_INVALID', `cannot read ${path}: no such file`, { path });
         throw e;
+      }
+      if (path !== undefined && before) {
+        const after = await stat(path).catch(() => undefined);
+        if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.size !== ingested.bytes) {
+          throw new InputError(
+            'INPUT_INVALID',
+            `${path} changed while it was read (${ingested.bytes} bytes read, ${after ? after.size : 'none'} on disk now); commit it again when nothing is writing to it`,
+            { path, read: ingested.bytes, onDisk: after?.size ?? null },
+          );
+        }
       }
       const duplicates = ingested.duplicates;
       if (opts.strict && duplicates && duplicates.keys > 0) {

@@ -1,7 +1,7 @@
 // repo.datasets over a real LevelDB: commit fixtures as signed, logged versions; export gives
 // back the exact bytes; identical bytes make no new version; roles and bad input are enforced
 // with nothing referenced left behind; verify covers it all.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repo } from '../../src/api/repo.js';
@@ -89,6 +89,20 @@ describe('repo.datasets', () => {
     expect(await repo.logSize()).toBe(size);
     expect((await repo.datasets.list()).map((v) => v.version.name)).not.toContain('x');
     expect((await repo.verify()).ok).toBe(true);
+  });
+
+  it('refuses a file written to while it is read, recording nothing', async () => {
+    // ~20 MB: the commit pass takes far longer than the 100 ms after which a row is appended.
+    const path = join(files, 'growing.csv');
+    const row = (i: number) => `${i},applicant ${i},${(i * 7919) % 100000},"note, with a comma ${i}"\n`;
+    writeFileSync(path, 'id,name,amount,note\n' + Array.from({ length: 400_000 }, (_, i) => row(i)).join(''));
+    const size = await repo.logSize();
+    const commit = repo.datasets.commit({ name: 'growing', input: path, signer: ada.signer });
+    await new Promise((r) => setTimeout(r, 100));
+    appendFileSync(path, row(400_000));
+    await expect(commit).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('changed while it was read') });
+    expect(await repo.logSize()).toBe(size);
+    expect((await repo.datasets.list()).map((v) => v.version.name)).not.toContain('growing');
   });
 });
 
