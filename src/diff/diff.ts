@@ -19,15 +19,29 @@
 // Records stream out in this order: schema changes; then, for each B row in file order (per
 // partition when spilled), modified or added; then removed rows in A's order; then moved rows.
 import { InputError, IntegrityError } from '../core/errors.js';
-import type { DiffStat, FieldChange, FieldInfo, KeySpec, ModifiedRow, RowChange, SchemaChange } from './changes.js';
+import type { DiffStat, FieldChange, KeySpec, ModifiedRow, RowChange, SchemaChange } from './changes.js';
 import { parseCsvRow } from './csv-parse.js';
-import { createCsvScanner } from './csv-scanner.js';
-import { createJsonlScanner } from './jsonl-scanner.js';
-import { JsonSchemaAccumulator, escapePointerToken, jsonTypeOf, parseJsonlRow } from './jsonl-parse.js';
+import { JsonSchemaAccumulator, escapePointerToken, parseJsonlRow } from './jsonl-parse.js';
+import {
+  chunkDifference,
+  heaviestIncreasing,
+  leaves,
+  looseEqual,
+  plainField,
+  rawKey,
+  readChunks,
+  rowEndsOf,
+  sameRowBytes,
+  spilledTwins,
+  topLevelKey,
+  under,
+  type Pending,
+} from './diff-rows.js';
+import { csvSchemaChanges, jsonPathsOf, jsonSchemaChanges } from './diff-schema.js';
 import { fieldsKey, jsonKey, keyText, parseKeyOption, type KeyOf } from './keys.js';
 import { recipeDifference, type ChunkAt, type GetNode } from './recipe-tree.js';
 import { listOf, PartitionSpill, type RowList, type RowRec } from './spill.js';
-import type { SideChunk, TableSide } from './table-side.js';
+import type { TableSide } from './table-side.js';
 
 export interface DiffOptions {
   /** `--key`: column names (CSV/TSV, comma-separated) or a JSON pointer (JSONL). Default: the key both versions recorded, else row content. */
@@ -68,137 +82,6 @@ export interface TableDiff extends AsyncIterable<RowChange> {
   readonly summary: DiffSummary;
 }
 
-/** A row read from a one-sided chunk, before keying. */
-interface Pending {
-  row: number;
-  bytes: Uint8Array;
-  offset: number;
-  raw: string;
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Whether any spilled row of B has the very same bytes as a row of A with its key. */
-function spilledTwins(spill: PartitionSpill, parts: number): boolean {
-  for (let p = 0; p < parts; p++) {
-    const ra = spill.read(0, p);
-    const byKey = new Map<string, number[]>();
-    for (let i = 0; i < ra.length; i++) {
-      const k = ra.key(i);
-      const list = byKey.get(k);
-      if (list) list.push(i);
-      else byKey.set(k, [i]);
-    }
-    const rb = spill.read(1, p);
-    for (let j = 0; j < rb.length; j++) {
-      const cands = byKey.get(rb.key(j));
-      if (!cands) continue;
-      const bytes = rb.bytes(j);
-      if (cands.some((i) => sameRowBytes(ra.bytes(i), bytes))) return true;
-    }
-  }
-  return false;
-}
-
-/**
- * The key of a JSONL row whose first member is the key field (`token` is `{"id":`), read without
- * parsing the row: a string without escapes, or a number, true, false or null. Undefined
- * otherwise (the row is parsed). Gives the id jsonKey gives for the same value.
- */
-function topLevelKey(bytes: Uint8Array, token: Uint8Array): string | undefined {
-  if (bytes.length <= token.length) return undefined;
-  for (let i = 0; i < token.length; i++) if (bytes[i] !== token[i]) return undefined;
-  const start = token.length;
-  if (bytes[start] === 0x22) {
-    for (let i = start + 1; i < bytes.length; i++) {
-      const c = bytes[i]!;
-      if (c === 0x5c || c < 0x20) return undefined;
-      if (c === 0x22) {
-        try {
-          return strictUtf8.decode(bytes.subarray(start + 1, i));
-        } catch {
-          return undefined;
-        }
-      }
-    }
-    return undefined;
-  }
-  let i = start;
-  while (i < bytes.length && bytes[i] !== 0x2c && bytes[i] !== 0x7d && bytes[i] !== 0x20) i++;
-  const lit = Buffer.from(bytes.buffer, bytes.byteOffset + start, i - start).toString('latin1');
-  if (lit === 'true' || lit === 'false' || lit === 'null') return `\u0000${lit}`;
-  if (!/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(lit)) return undefined;
-  return `\u0000${JSON.stringify(Number(lit))}`;
-}
-
-/**
- * Field `k` of a CSV row when no quote appears up to its end, else undefined (parse the row).
- * Equal to parseCsvRow(...)[k] whenever it returns; invalid UTF-8 is left to the parser to report.
- */
-function plainField(bytes: Uint8Array, k: number, delimiter: number, quote: number): string | undefined {
-  let field = 0;
-  let start = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === quote) return undefined;
-    if (c === delimiter || c === 0x0a || c === 0x0d) {
-      if (field === k) {
-        try {
-          return strictUtf8.decode(bytes.subarray(start, i));
-        } catch {
-          return undefined;
-        }
-      }
-      if (c !== delimiter) return undefined;
-      field++;
-      start = i + 1;
-    }
-  }
-  return undefined;
-}
-
-/** Reads items in order with up to `window` reads in flight (store reads wait on I/O threads). */
-async function* readAhead<T, R>(items: T[], read: (item: T) => Promise<R>, window = 32): AsyncIterable<[T, R]> {
-  const inFlight: Promise<R>[] = [];
-  let next = 0;
-  for (let k = 0; k < items.length; k++) {
-    while (next < items.length && next < k + window) {
-      const p = read(items[next++]!);
-      p.catch(() => undefined); // handled when its turn comes, or dropped if an earlier read failed
-      inFlight.push(p);
-    }
-    // A read that fails is reported where its turn comes; later reads are not awaited.
-    yield [items[k]!, await inFlight[k]!];
-  }
-}
-
-/** The chunks' bytes in order; a plain file's adjacent chunks are read in runs of up to 1 MiB. */
-async function* readChunks(side: TableSide, chunks: (ChunkAt & { offset?: number })[]): AsyncIterable<[ChunkAt & { offset?: number }, Uint8Array]> {
-  if (!side.readRun) {
-    yield* readAhead(chunks, (c) => side.read(c));
-    return;
-  }
-  const runs: (ChunkAt & { offset?: number })[][] = [];
-  for (const c of chunks) {
-    const run = runs[runs.length - 1];
-    const last = run?.[run.length - 1];
-    const fits = run && last && (side.adjacentRuns ? (last.offset ?? 0) + last.bytes === c.offset && (c.offset ?? 0) + c.bytes - (run[0]!.offset ?? 0) <= 1 << 20 : run.length < 64);
-    if (fits) run!.push(c);
-    else runs.push([c]);
-  }
-  for await (const [run, parts] of readAhead(runs, (r) => side.readRun!(r), 4)) {
-    for (let k = 0; k < run.length; k++) yield [run[k]!, parts[k]!];
-  }
-}
-
-/** Row ends within one chunk (chunks start at a row boundary, outside any quote). */
-function rowEndsOf(side: TableSide, bytes: Uint8Array): number[] {
-  const scanner = side.kind === 'json' ? createJsonlScanner() : createCsvScanner({ delimiter: side.dialect!.delimiter, quote: side.dialect!.quote ?? null });
-  const ends = scanner.push(bytes);
-  for (const e of scanner.end()) ends.push(e);
-  return ends;
-}
-
 interface Column {
   /** The column as a JSON pointer into the row object ("/amount"), as changes name it. */
   path: string;
@@ -206,155 +89,6 @@ interface Column {
   b: number;
   /** Compared loosely (numbers by value): the column's type changed between the versions. */
   loose: boolean;
-}
-
-/** Row bytes without the line terminator, as a string usable as a map key (one char per byte). */
-function rawKey(bytes: Uint8Array): string {
-  let end = bytes.length;
-  if (bytes[end - 1] === 0x0a) end--;
-  if (bytes[end - 1] === 0x0d) end--;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('latin1');
-}
-
-function sameRowBytes(x: Uint8Array, y: Uint8Array): boolean {
-  let ex = x.length;
-  if (x[ex - 1] === 0x0a) ex--;
-  if (x[ex - 1] === 0x0d) ex--;
-  let ey = y.length;
-  if (y[ey - 1] === 0x0a) ey--;
-  if (y[ey - 1] === 0x0d) ey--;
-  if (ex !== ey) return false;
-  return Buffer.from(x.buffer, x.byteOffset, ex).equals(Buffer.from(y.buffer, y.byteOffset, ey));
-}
-
-const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-function looseEqual(x: unknown, y: unknown): boolean {
-  if (x === y) return true;
-  const sx = typeof x === 'string' ? x.trim() : JSON.stringify(x);
-  const sy = typeof y === 'string' ? y.trim() : JSON.stringify(y);
-  if (sx === sy) return true;
-  if (sx !== undefined && sy !== undefined && NUMERIC.test(sx) && NUMERIC.test(sy)) return Number(sx) === Number(sy);
-  return false;
-}
-
-/** Leaves of a JSON value: [pointer, pointer with array indexes as "*", value]; empty containers are leaves. */
-function leaves(value: unknown, out: [string, string, unknown][] = [], path = '', gen = ''): [string, string, unknown][] {
-  if (Array.isArray(value)) {
-    if (value.length === 0) out.push([path, gen, value]);
-    for (let k = 0; k < value.length; k++) leaves(value[k], out, `${path}/${k}`, `${gen}/*`);
-  } else if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 0) out.push([path, gen, value]);
-    for (const key of keys) {
-      const t = escapePointerToken(key);
-      leaves((value as Record<string, unknown>)[key], out, `${path}/${t}`, `${gen}/${t}`);
-    }
-  } else out.push([path, gen, value]);
-  return out;
-}
-
-const under = (p: string, prefix: string) => p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
-const parentOf = (p: string) => p.slice(0, p.lastIndexOf('/'));
-
-/** Multiset difference of two flat chunk lists by id; equal chunks pair up in file order. */
-function chunkDifference(a: SideChunk[], b: SideChunk[]): { onlyA: SideChunk[]; onlyB: SideChunk[]; pairs: [SideChunk, SideChunk][] } {
-  // Keyed by id bytes 4..7 (SHA-256, so spread evenly), confirmed on the whole id.
-  const hash = (id: Uint8Array) => (id[4]! | (id[5]! << 8) | (id[6]! << 16) | (id[7]! << 24)) >>> 0;
-  const waiting = new Map<number, SideChunk[]>();
-  for (const c of a) {
-    const h = hash(c.id);
-    const list = waiting.get(h);
-    if (list) list.push(c);
-    else waiting.set(h, [c]);
-  }
-  const onlyB: SideChunk[] = [];
-  const pairs: [SideChunk, SideChunk][] = [];
-  const taken = new Set<SideChunk>();
-  for (const c of b) {
-    const list = waiting.get(hash(c.id));
-    const k = list ? list.findIndex((o) => Buffer.compare(o.id, c.id) === 0) : -1;
-    if (k === -1) onlyB.push(c);
-    else {
-      const mate = list!.splice(k, 1)[0]!;
-      pairs.push([mate, c]);
-      taken.add(mate);
-    }
-  }
-  return { onlyA: taken.size ? a.filter((c) => !taken.has(c)) : a, onlyB, pairs };
-}
-
-/** The schema of a side for comparison: CSV columns with types where recorded, or JSON paths with types. */
-function recordedColumnTypes(side: TableSide): Map<string, string> | null {
-  if (!side.schema || !('columns' in side.schema)) return null;
-  return new Map(side.schema.columns.map((c) => [c.name, c.type]));
-}
-
-function jsonPathsOf(side: TableSide): { types: Map<string, Set<string>>; everywhere: (p: string) => boolean } | null {
-  if (!side.schema || !('paths' in side.schema)) return null;
-  const rows = new Map(side.schema.paths.map((p) => [p.path, p.rows]));
-  return { types: new Map(side.schema.paths.map((p) => [p.path, new Set(p.types)])), everywhere: (p) => rows.get(p) === side.rows };
-}
-
-/** Added / removed / retyped JSON fields between two path→types maps; `all` says which paths are on every row of each side. */
-function jsonSchemaChanges(pa: Map<string, Set<string>>, pb: Map<string, Set<string>>, everywhere?: { a: (p: string) => boolean; b: (p: string) => boolean }): SchemaChange[] {
-  const out: SchemaChange[] = [];
-  const typeOf = (s: Set<string>) => [...s].filter((t) => t !== 'null').sort().join('|');
-  const topMost = (p: string, other: Map<string, Set<string>>) => p !== '' && !other.has(p) && (parentOf(p) === '' || other.has(parentOf(p)));
-  for (const [p, types] of pa) {
-    if (topMost(p, pb) && (!everywhere || everywhere.a(p))) out.push({ op: 'schema', change: 'removed', before: { path: p, type: typeOf(types) }, after: null });
-  }
-  for (const [p, types] of pb) {
-    if (topMost(p, pa) && (!everywhere || everywhere.b(p))) out.push({ op: 'schema', change: 'added', before: null, after: { path: p, type: typeOf(types) } });
-  }
-  for (const [p, ta] of pa) {
-    const tb = pb.get(p);
-    if (p === '' || !tb) continue;
-    const x = typeOf(ta);
-    const y = typeOf(tb);
-    if (x === '' || y === '' || x === y) continue;
-    if (everywhere) {
-      // From rows alone, only a clean switch counts: on every row of both sides, no type in common.
-      if (!everywhere.a(p) || !everywhere.b(p) || [...ta].some((t) => t !== 'null' && tb.has(t))) continue;
-    }
-    out.push({ op: 'schema', change: 'retyped', before: { path: p, type: x }, after: { path: p, type: y } });
-  }
-  return out;
-}
-
-function csvSchemaChanges(a: TableSide, b: TableSide): { changes: SchemaChange[]; renamed: Map<string, string>; retyped: Set<string> } {
-  const ha = a.header ?? [];
-  const hb = b.header ?? [];
-  const inA = new Set(ha);
-  const inB = new Set(hb);
-  const renamed = new Map<string, string>();
-  if (ha.length === hb.length) {
-    for (let k = 0; k < ha.length; k++) if (ha[k] !== hb[k] && !inB.has(ha[k]!) && !inA.has(hb[k]!)) renamed.set(ha[k]!, hb[k]!);
-  }
-  const ta = recordedColumnTypes(a);
-  const tb = recordedColumnTypes(b);
-  const info = (name: string, types: Map<string, string> | null): FieldInfo => {
-    const type = types?.get(name);
-    const path = `/${escapePointerToken(name)}`;
-    return type ? { path, type } : { path };
-  };
-  const changes: SchemaChange[] = [];
-  for (const [from, to] of renamed) changes.push({ op: 'schema', change: 'renamed', before: info(from, ta), after: info(to, tb) });
-  for (const n of ha) if (!inB.has(n) && !renamed.has(n)) changes.push({ op: 'schema', change: 'removed', before: info(n, ta), after: null });
-  const renamedTo = new Set(renamed.values());
-  for (const n of hb) if (!inA.has(n) && !renamedTo.has(n)) changes.push({ op: 'schema', change: 'added', before: null, after: info(n, tb) });
-  const retyped = new Set<string>();
-  if (ta && tb) {
-    for (const n of ha) {
-      const m = renamed.get(n) ?? n;
-      const x = ta.get(n);
-      const y = tb.get(m);
-      if (!inB.has(m) || !x || !y || x === y || x === 'empty' || y === 'empty') continue;
-      retyped.add(n);
-      changes.push({ op: 'schema', change: 'retyped', before: info(n, ta), after: info(m, tb) });
-    }
-  }
-  return { changes, renamed, retyped };
 }
 
 function sideLabel(s: TableSide): string {
@@ -771,61 +505,4 @@ async function* run(a: TableSide, b: TableSide, opts: DiffOptions, getNode: GetN
     }
     return { op: 'modified', key: opts.statOnly ? null : shownKey(b, 1, y), before, after, changes, rows: [x.row, y.row] };
   }
-}
-
-function nextRowEnd(bytes: Uint8Array, start: number, side: TableSide): number {
-  if (side.kind === 'json' || side.dialect?.quote === null) return bytes.indexOf(0x0a, start) + 1;
-  // CSV: the first newline outside quotes.
-  const q = side.dialect!.quote!;
-  let inQuote = false;
-  for (let i = start; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === q) inQuote = !inQuote;
-    else if (c === 0x0a && !inQuote) return i + 1;
-  }
-  return bytes.length;
-}
-
-function countNewlines(b: Uint8Array): number {
-  let n = 0;
-  for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) n++;
-  return n;
-}
-
-/**
- * Indexes of a heaviest strictly increasing subsequence of `xs` (each element weighs
- * `weights[i]`): a Fenwick tree of best sums over the values' ranks, O(n log n).
- */
-export function heaviestIncreasing(xs: number[], weights: number[]): Set<number> {
-  const n = xs.length;
-  const ranks = [...new Set(xs)].sort((p, q) => p - q);
-  const rankOf = new Map(ranks.map((v, k) => [v, k + 1]));
-  const best = new Float64Array(ranks.length + 1); // prefix maxima of sums, by rank
-  const at = new Int32Array(ranks.length + 1).fill(-1); // the element ending that best sum
-  const prev = new Int32Array(n).fill(-1);
-  const sum = new Float64Array(n);
-  let top = -1;
-  for (let i = 0; i < n; i++) {
-    const r = rankOf.get(xs[i]!)!;
-    let bestSum = 0;
-    let bestAt = -1;
-    for (let k = r - 1; k > 0; k -= k & -k) {
-      if (best[k]! > bestSum) {
-        bestSum = best[k]!;
-        bestAt = at[k]!;
-      }
-    }
-    sum[i] = bestSum + weights[i]!;
-    prev[i] = bestAt;
-    for (let k = r; k <= ranks.length; k += k & -k) {
-      if (sum[i]! > best[k]!) {
-        best[k] = sum[i]!;
-        at[k] = i;
-      }
-    }
-    if (top === -1 || sum[i]! > sum[top]!) top = i;
-  }
-  const out = new Set<number>();
-  for (let k = top; k !== -1; k = prev[k]!) out.add(k);
-  return out;
 }

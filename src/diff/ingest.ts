@@ -135,7 +135,7 @@ export async function ingestTable(opts: IngestOptions): Promise<TableIngestResul
   const name = opts.name ?? 'input';
   const { head, rest } = await peek(opts.source, SNIFF_BYTES);
   const format = opts.format ?? (sniffFormat(head) === 'jsonl' ? 'jsonl' : head.length && sniffCsvDialect(head).delimiter === 0x09 ? 'tsv' : 'csv');
-  if (format === 'parquet') throw new InputError('INPUT_INVALID', `${name}: Parquet datasets are not supported yet; convert to CSV or JSONL`, { name });
+  if (format === 'parquet') throw new InputError('USAGE', `${name}: a Parquet file is not a row-text table; ingest it with ingestParquet (src/diff/parquet.ts), as repo.datasets.commit does`, { name });
 
   let sniffed: SniffedDialect | undefined;
   const dialect = format === 'jsonl' ? undefined : { delimiter: format === 'tsv' ? 0x09 : (sniffed = head.length ? sniffCsvDialect(head) : undefined)?.delimiter ?? 0x2c, quote: format === 'tsv' ? null : 0x22 };
