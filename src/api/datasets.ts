@@ -3,7 +3,6 @@
 // the ref `datasets/<name>` names the latest and moves by compare-and-swap.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { CborValue } from '../core/cbor.js';
 import { CognifyError, InputError, IntegrityError, NotFoundError, tagCaller } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
@@ -15,6 +14,7 @@ import { DATASET_NAME, missingProvenance, type DatasetVersion, type Provenance }
 import type { KeySpec } from '../diff/changes.js';
 import { describeDuplicates, type DuplicateOptions, type DuplicateReport } from '../diff/duplicates.js';
 import { ingestParquet } from '../diff/parquet.js';
+import { formatFromName } from '../diff/table-format.js';
 import { escapePointerToken } from '../diff/jsonl-parse.js';
 import { ingestTable, type TableIngestResult } from '../diff/ingest.js';
 import { keyText } from '../diff/keys.js';
@@ -74,10 +74,6 @@ export interface CommitResult {
 
 const EMPTY_PROVENANCE: Provenance = { source: null, rights: null, collectionPeriod: null, transformations: null, exclusions: null, contact: null };
 
-function formatFromName(path: string): TableFormat | undefined {
-  const ext = extname(path).toLowerCase();
-  return ({ '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' } as const)[ext as '.csv'];
-}
 
 /** Bytes of the recipe nodes not yet in the store (they are written with the version). */
 async function newNodeBytes(store: Repo['store'], nodes: Map<string, Uint8Array>): Promise<number> {

@@ -8,6 +8,7 @@ import { toHex } from '../core/bytes.js';
 import type { TableFormat } from './rows.js';
 import { createCsvScanner } from './csv-scanner.js';
 import { createJsonlScanner } from './jsonl-scanner.js';
+import { sniffTableFormat } from './table-format.js';
 import { checkWidth, parseCsvRow, readHeader, sniffCsvDialect, type SniffedDialect } from './csv-parse.js';
 import { CsvSchemaAccumulator } from './csv-schema.js';
 import { JsonSchemaAccumulator, parseJsonlRow } from './jsonl-parse.js';
@@ -106,12 +107,6 @@ async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ hea
   return { head, rest: rest() };
 }
 
-function sniffFormat(head: Uint8Array): 'csv' | 'jsonl' {
-  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0d || head[i] === 0x0a)) i++;
-  return head[i] === 0x7b || head[i] === 0x5b ? 'jsonl' : 'csv';
-}
-
 /** A tee over the source that hashes the whole file and counts its bytes as it passes. */
 async function* hashing(source: AsyncIterable<Uint8Array>, crypto: CryptoProvider, total: { bytes: number; digest?: Uint8Array }, signal?: AbortSignal): AsyncIterable<Uint8Array> {
   const h = crypto.createSha256();
@@ -134,7 +129,7 @@ export async function ingestTable(opts: IngestOptions): Promise<TableIngestResul
   const { crypto } = opts;
   const name = opts.name ?? 'input';
   const { head, rest } = await peek(opts.source, SNIFF_BYTES);
-  const format = opts.format ?? (sniffFormat(head) === 'jsonl' ? 'jsonl' : head.length && sniffCsvDialect(head).delimiter === 0x09 ? 'tsv' : 'csv');
+  const format = opts.format ?? sniffTableFormat(head);
   if (format === 'parquet') throw new InputError('USAGE', `${name}: a Parquet file is not a row-text table; ingest it with ingestParquet (src/diff/parquet.ts), as repo.datasets.commit does`, { name });
 
   let sniffed: SniffedDialect | undefined;

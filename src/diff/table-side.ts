@@ -6,7 +6,6 @@
 // offset and row count, then only the chunks that differ are read again.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { CryptoProvider } from '../core/crypto-provider.js';
 import { InputError, IntegrityError, NotFoundError } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
@@ -14,7 +13,8 @@ import type { DatasetVersion } from './dataset-types.js';
 import type { KeySpec } from './changes.js';
 import { createCsvScanner } from './csv-scanner.js';
 import { createJsonlScanner } from './jsonl-scanner.js';
-import { readHeader, sniffCsvDialect, type CsvDialect } from './csv-parse.js';
+import { readHeader, type CsvDialect } from './csv-parse.js';
+import { dialectOf, formatFromName, sniffTableFormat } from './table-format.js';
 import { chunkRows } from './row-chunker.js';
 import { recipeChunks, type ChunkAt, type GetNode, type RecipeEntry } from './recipe-tree.js';
 import type { TableFormat } from './rows.js';
@@ -66,27 +66,6 @@ export interface TableSide {
 
 async function* numbered(rows: AsyncIterable<{ row: number; value: Record<string, unknown> }>): AsyncIterable<{ row: number; value: unknown }> {
   for await (const r of rows) yield { row: r.row + 1, value: r.value };
-}
-
-const EXT: Record<string, TableFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' };
-
-/** The format a file name says, if any. */
-export function formatFromName(path: string): TableFormat | undefined {
-  return EXT[extname(path).toLowerCase()];
-}
-
-/** JSONL if the first non-blank byte opens an object or array, else CSV (or TSV when tabs split the rows best). */
-export function sniffTableFormat(head: Uint8Array): 'csv' | 'tsv' | 'jsonl' {
-  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0d || head[i] === 0x0a)) i++;
-  if (head[i] === 0x7b || head[i] === 0x5b) return 'jsonl';
-  return head.length && sniffCsvDialect(head).delimiter === 0x09 ? 'tsv' : 'csv';
-}
-
-export function dialectOf(format: TableFormat, head: Uint8Array): CsvDialect | null {
-  if (format === 'jsonl' || format === 'parquet') return null;
-  if (format === 'tsv') return { delimiter: 0x09, quote: null };
-  return { delimiter: head.length ? sniffCsvDialect(head).delimiter : 0x2c, quote: 0x22 };
 }
 
 const SNIFF_BYTES = 64 * 1024;
