@@ -123,6 +123,9 @@ export async function dataset(ctx: Context): Promise<void> {
       const lines = created
         ? [`Committed ${r.name} version ${r.number}: ${r.rows} rows, ${size(r.bytes)} in ${r.chunks} chunk${r.chunks === 1 ? '' : 's'} (${r.newChunks} new, ${size(r.newBytes)})`, `  ${r.version}`]
         : [`${r.name} version ${r.number} already has exactly these bytes; nothing committed`, `  ${r.version}`];
+      // A version is made only for new bytes: say so when the command asked to record more.
+      const extras = [key !== undefined && '--key', Object.values(provenance).some((v) => v !== null && v !== undefined) && 'provenance', str(args, 'message') && '-m'].filter(Boolean);
+      if (!created && extras.length) lines.push(`  ${extras.join(', ')} not recorded: a version is made only when the bytes change`);
       if (created && r.key) lines.push(`  key: ${keyText(r.key)}${r.keyReusedFrom !== null ? ` (reused from version ${r.keyReusedFrom}; --key to change it)` : ''}`);
       if (created && r.missingProvenance.length) {
         lines.push(`  provenance: missing ${r.missingProvenance.join(', ')} (answer with --provenance FILE or flags; see cognify dataset commit --help)`);

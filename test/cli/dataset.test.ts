@@ -45,6 +45,10 @@ describe('cognify dataset', () => {
     const before = await snapshot(dir);
     const r = expectOk(await cli(['dataset', 'commit', 'credit', V2]));
     expect(r.stdout).toMatch(/already has exactly these bytes; nothing committed/);
+    expect(r.stdout).not.toMatch(/not recorded/);
+    // What else the command asked to record is not silently dropped: it says so.
+    const asked = expectOk(await cli(['dataset', 'commit', 'credit', V2, '-m', 'again', '--source', 'LOS export']));
+    expect(asked.stdout).toContain('\n  provenance, -m not recorded: a version is made only when the bytes change\n');
     expect(await snapshot(dir)).toEqual(before);
   });
 
