@@ -12,6 +12,7 @@ import { verify } from './commands/verify.js';
 import { cat, show } from './commands/show.js';
 import { dataset, datasetFlags } from './commands/dataset.js';
 import { diff, diffFlags } from './commands/diff.js';
+import { checkpoint } from './commands/checkpoint.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -83,6 +84,11 @@ const COMMANDS: Record<string, Command> = {
       '  --stat                      counts only (with --json: {added, removed, modified, moved, unchanged, schema})',
       '  --limit N  -o FILE  --exit-code (exit 1 when anything differs)',
     ],
+  },
+  checkpoint: {
+    run: checkpoint,
+    summary: 'checkpoint manifests: every file hashed, with its role and rank',
+    usage: ['checkpoint hash <dir>            size, SHA-256, role and rank of every file, and one root digest (--json: {root, files})'],
   },
   verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },
   show: { run: show, summary: 'print an object readably', usage: ['show <id|prefix>'] },
