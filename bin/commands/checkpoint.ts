@@ -6,8 +6,7 @@ import { hashCheckpoint } from '../../src/runs/checkpoint-hash.js';
 import { nodeProvider } from '../../src/node/node-crypto.js';
 import { need } from '../args.js';
 import type { Context } from '../context.js';
-
-const size = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`);
+import { size } from '../format.js';
 
 export async function checkpoint(ctx: Context): Promise<void> {
   const [sub, ...rest] = ctx.args.positionals;

@@ -14,6 +14,7 @@ import type { TableFormat } from '../../src/diff/rows.js';
 import type { Repo } from '../../src/api/repo.js';
 import { bool, need, str, type FlagSpec, type Parsed } from '../args.js';
 import type { Context } from '../context.js';
+import { size } from '../format.js';
 
 export const datasetFlags: FlagSpec = {
   message: { type: 'string', short: 'm' },
@@ -91,8 +92,6 @@ async function provenanceOf(ctx: Context, args: Parsed): Promise<{ answers: Prov
     },
   };
 }
-
-const size = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
 
 export async function dataset(ctx: Context): Promise<void> {
   const [sub, ...rest] = ctx.args.positionals;

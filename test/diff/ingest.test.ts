@@ -6,36 +6,11 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encode, type CborValue } from '../../src/core/cbor.js';
 import { CognifyError } from '../../src/core/errors.js';
 import { nodeProvider } from '../../src/node/node-crypto.js';
 import { ingestTable, type IngestOptions, type IngestResult } from '../../src/diff/ingest.js';
-import { recipeChunks, type RecipeNode } from '../../src/diff/recipe-tree.js';
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-function memRepo() {
-  const chunks = new Map<string, Uint8Array>();
-  const nodes = new Map<string, RecipeNode>();
-  return {
-    chunks,
-    putChunk: async (id: Uint8Array, bytes: Uint8Array) => {
-      if (chunks.has(hex(id))) return false;
-      chunks.set(hex(id), bytes);
-      return true;
-    },
-    putNode: (n: RecipeNode) => {
-      const id = nodeProvider.sha256(encode(n as unknown as CborValue));
-      nodes.set(hex(id), n);
-      return id;
-    },
-    getNode: async (id: Uint8Array) => nodes.get(hex(id))!,
-  };
-}
-
-async function* pieces(bytes: Uint8Array, size: number): AsyncIterable<Uint8Array> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+import { recipeChunks } from '../../src/diff/recipe-tree.js';
+import { hex, memRepo, pieces } from './_mem-repo.js';
 
 async function ingest(repo: ReturnType<typeof memRepo>, bytes: Uint8Array, size = 65536, opts: Partial<Pick<IngestOptions, 'chunker' | 'key' | 'duplicates' | 'format'>> = {}) {
   return ingestTable({ source: pieces(bytes, size), crypto: nodeProvider, putChunk: repo.putChunk, putNode: repo.putNode, ...opts });

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { encode, type CborValue } from '../../src/core/cbor.js';
 import { InputError, IntegrityError } from '../../src/core/errors.js';
 import { nodeProvider } from '../../src/node/node-crypto.js';
-import { recipeChunks, type RecipeNode } from '../../src/diff/recipe-tree.js';
+import { recipeChunks } from '../../src/diff/recipe-tree.js';
+import { hex, memRepo, pieces } from './_mem-repo.js';
 import {
   _isoDate,
   _isoTimestamp,
@@ -29,34 +29,10 @@ import {
 const DIR = 'fixtures/datasets';
 const V1 = `${DIR}/credit-decisions.v1.parquet`;
 const V2 = `${DIR}/credit-decisions.v2.parquet`;
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-function memRepo() {
-  const chunks = new Map<string, Uint8Array>();
-  const nodes = new Map<string, RecipeNode>();
-  return {
-    chunks,
-    nodes,
-    putChunk: async (id: Uint8Array, bytes: Uint8Array) => {
-      expect(hex(id)).toBe(sha256(bytes));
-      if (chunks.has(hex(id))) return false;
-      chunks.set(hex(id), bytes.slice());
-      return true;
-    },
-    putNode: (n: RecipeNode) => {
-      const id = nodeProvider.sha256(encode(n as unknown as CborValue));
-      nodes.set(hex(id), n);
-      return id;
-    },
-    getNode: async (id: Uint8Array) => nodes.get(hex(id))!,
-  };
-}
 type Repo = ReturnType<typeof memRepo>;
 
-async function* pieces(bytes: Uint8Array, size: number): AsyncIterable<Uint8Array> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
 
 let temp = '';
 beforeEach(async () => {
