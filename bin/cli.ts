@@ -13,6 +13,8 @@ import { cat, show } from './commands/show.js';
 import { dataset, datasetFlags } from './commands/dataset.js';
 import { diff, diffFlags } from './commands/diff.js';
 import { checkpoint } from './commands/checkpoint.js';
+import { run, runFlags } from './commands/run.js';
+import { evalFlags, evaluation, importer } from './commands/evidence.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -85,10 +87,46 @@ const COMMANDS: Record<string, Command> = {
       '  --limit N  -o FILE  --exit-code (exit 1 when anything differs)',
     ],
   },
+  run: {
+    run,
+    flags: runFlags,
+    summary: 'training runs as signed manifests: record, or start / event / finish live',
+    usage: [
+      'run record --hf-trainer <output_dir> --name <run> [--base-model <name>[@rev]] [--base-model-dir <dir>]',
+      '           --dataset train=<ref> [--dataset eval=<ref>] [--code <dir>] [--store]   a finished Trainer run, every checkpoint hashed',
+      'run start --name <run> [--base-model <name>[@rev]] [--dataset role=<ref>]... [--code <dir>]',
+      '           [--param k=v]... [--params FILE.json] [--python V] [--requirements FILE] [--gpu MODEL] [--gpus N]',
+      'run event <run>              one JSON event on stdin: {"type":"metrics","step":10,"values":{"loss":1.2}}',
+      '                             {"type":"checkpoint","dir":"out/checkpoint-500"} {"type":"params","values":{...}} {"type":"status","status":"failed"}',
+      'run finish <run> [--output <dir>] [--store] [--status finished|failed|killed]',
+      'compute flags (record, start, finish): --flops N --gpu-hours H --gpu MODEL --gpus N --gpu-watts W --pue P --energy-kwh E --base-model-flops N',
+      'run show <run>[@N] [--metrics]   the manifest: base model, datasets, code, compute, checkpoints, evals',
+      'run list                     every run and its latest version',
+    ],
+  },
   checkpoint: {
     run: checkpoint,
     summary: 'checkpoint manifests: every file hashed, with its role and rank',
-    usage: ['checkpoint hash <dir>            size, SHA-256, role and rank of every file, and one root digest (--json: {root, files})'],
+    usage: [
+      'checkpoint hash <dir>            size, SHA-256, role and rank of every file, and one root digest (--json: {root, files})',
+      'checkpoint verify <dir> <ref>    re-hash against a recorded manifest (id, or <run>/<checkpoint>); exit 1 on any difference',
+      'checkpoint show <ref>            a recorded manifest',
+    ],
+  },
+  eval: {
+    run: evaluation,
+    flags: evalFlags,
+    summary: 'evaluation evidence attached to a run: lm-eval results, bias metrics',
+    usage: [
+      'eval import <results.json> --run <run> [--mapping FILE.yaml]   lm-evaluation-harness results, checked against compliance objectives',
+      'eval bias <predictions> --run <run> --group <col>[,<col>] --label <col> --pred <col> [--positive V]',
+      '                             selection rate, TPR, FPR per group; demographic parity, equalized odds, four-fifths rule',
+    ],
+  },
+  import: {
+    run: importer,
+    summary: 'import runs that other tools recorded',
+    usage: ['import mlflow <mlruns dir>   each MLflow run becomes a run citing its MLflow run id'],
   },
   verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },
   show: { run: show, summary: 'print an object readably', usage: ['show <id|prefix>'] },

@@ -7,3 +7,25 @@ export function size(n: number): string {
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
+
+/**
+ * A progress bar on stderr, only when stderr is a terminal (DESIGN.md "CLI conventions"):
+ * `onProgress` for the library's long operations, `done` to clear the line.
+ */
+export function progressBar(stderr: NodeJS.WriteStream, label: string): { onProgress?: (done: number, total: number) => void; done: () => void } {
+  if (stderr.isTTY !== true) return { done: () => {} };
+  const t0 = performance.now();
+  let last = 0;
+  return {
+    onProgress: (done, total) => {
+      const now = performance.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const width = 30;
+      const filled = total > 0 ? Math.round((done / total) * width) : width;
+      const rate = done / Math.max(1e-3, (now - t0) / 1000);
+      stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${size(done)} of ${size(total)}, ${size(rate)}/s   `);
+    },
+    done: () => stderr.write('\r\x1b[K'),
+  };
+}

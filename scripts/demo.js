@@ -2,7 +2,7 @@
 // npm run demo: the record end to end, with the real CLI, in a temporary repository and a
 // temporary keystore. Nothing outside the temporary directory is touched.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,44 @@ cognify(['-C', repo, 'diff', 'credit-decisions@1', 'credit-decisions@2', '--igno
 cognify(['-C', repo, 'diff', 'credit-decisions@1', 'credit-decisions@2', '--format', 'html', '-o', join(root, 'credit-decisions.diff.html')]);
 console.log('\nThe same engine diffs files never committed: a chat fine-tuning set, keyed by a JSON pointer.');
 cognify(['diff', join(fixtures, 'support-chat.v1.jsonl'), join(fixtures, 'support-chat.v2.jsonl'), '--key', '/id', '--moves', '--stat']);
+
+const runs = fileURLToPath(new URL('../fixtures/runs/', import.meta.url));
+// The training code: a small git working tree with one uncommitted edit, made with isomorphic-git
+// (no git binary needed). A dirty tree is recorded, never hidden.
+const code = join(root, 'training-code');
+{
+  const git = (await import('isomorphic-git')).default;
+  const fs = await import('node:fs');
+  fs.mkdirSync(code);
+  writeFileSync(join(code, 'train.py'), 'from transformers import Trainer\n# LoRA fine-tune of SmolLM2-135M on credit-decision explanations\n');
+  writeFileSync(join(code, 'config.yaml'), 'learning_rate: 2.0e-4\nlora_r: 4\n');
+  await git.init({ fs, dir: code, defaultBranch: 'main' });
+  await git.add({ fs, dir: code, filepath: '.' });
+  await git.commit({ fs, dir: code, message: 'LoRA training script', author: { name: 'Ada Lovelace', email: 'ada@example.org', timestamp: 1763900000, timezoneOffset: 0 } });
+  await git.addRemote({ fs, dir: code, remote: 'origin', url: 'https://git.example.org/credit/explainer.git' });
+  writeFileSync(join(code, 'config.yaml'), 'learning_rate: 2.0e-4\nlora_r: 4\nlora_alpha: 8\n');
+}
+console.log('\nAda records the LoRA fine-tune the Hugging Face Trainer wrote, against the dataset version it trained on:');
+console.log('every checkpoint hashed file by file (adapter, optimizer, RNG state ...), the code commit with its uncommitted edit, and the compute used.');
+cognify(['-C', repo, 'run', 'record', '--hf-trainer', join(runs, 'credit-lora'), '--name', 'credit-lora', '--base-model', 'HuggingFaceTB/SmolLM2-135M@73b05320f8108bd153078a14331da460be9b0a6d',
+  '--base-model-flops', '1.62e21', '--dataset', 'train=credit-decisions@2', '--dataset', 'eval=credit-decisions@1', '--code', code, '--gpu', 'NVIDIA L4', '--gpus', '1', '--gpu-hours', '0.25', '--as', 'ada@example.org']);
+console.log('\nAnyone can re-check weights against the record; one changed byte is caught.');
+cognify(['-C', repo, 'checkpoint', 'verify', join(runs, 'credit-lora', 'checkpoint-80'), 'credit-lora/checkpoint-80']);
+const tampered = join(root, 'checkpoint-80-copy');
+cpSync(join(runs, 'credit-lora', 'checkpoint-80'), tampered, { recursive: true });
+const adapter = join(tampered, 'adapter_model.safetensors');
+const bytes = readFileSync(adapter);
+bytes[bytes.length - 1] ^= 1;
+writeFileSync(adapter, bytes);
+cognify(['-C', repo, 'checkpoint', 'verify', tampered, 'credit-lora/checkpoint-80'], { expectFail: true });
+console.log('\nAda attaches the lm-evaluation-harness results: each benchmark is checked against its compliance objective, and objectives no eval covers are listed as gaps.');
+cognify(['-C', repo, 'eval', 'import', join(runs, 'lm-eval', 'results_2026-11-20T14-03-51.482913.json'), '--run', 'credit-lora', '--as', 'ada@example.org']);
+console.log('\nAlan (model risk) computes fairness metrics from the model\'s predictions, by sex and ethnicity and their intersection.');
+cognify(['-C', repo, 'eval', 'bias', join(runs, 'predictions', 'credit-decisions.predictions.csv'), '--run', 'credit-lora', '--group', 'sex,ethnicity', '--label', 'label', '--pred', 'pred', '--positive', 'approve', '--as', 'alan@example.org']);
+console.log('\nRuns tracked in MLflow come in as they are, each citing its MLflow run id.');
+cognify(['-C', repo, 'import', 'mlflow', join(runs, 'mlruns'), '--as', 'ada@example.org']);
+cognify(['-C', repo, 'run', 'list']);
+cognify(['-C', repo, 'run', 'show', 'credit-lora']);
 cognify(['-C', repo, 'log']);
 cognify(['-C', repo, 'log', 'proof', '2']);
 cognify(['-C', repo, 'log', 'checkpoint']);
@@ -60,4 +98,4 @@ cognify(['-C', repo, 'verify']);
 
 if (keep) console.log(`\nKept ${root}; try: COGNIFY_HOME=${env.COGNIFY_HOME} npx cognify -C ${repo} log`);
 else rmSync(root, { recursive: true, force: true });
-console.log('\nDemo complete: identities created, roles granted, dataset versions committed and diffed row by row, every action signed and logged, verify passed.');
+console.log('\nDemo complete: identities created, roles granted, dataset versions committed and diffed row by row, a training run recorded with its checkpoints, evals and bias metrics, every action signed and logged, verify passed.');

@@ -4,9 +4,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { CborValue } from '../core/cbor.js';
-import { CognifyError, InputError, IntegrityError, NotFoundError, tagCaller } from '../core/errors.js';
+import { CognifyError, InputError, IntegrityError, tagCaller } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
-import { isObjectId, type ObjectId } from '../core/ids.js';
+import type { ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { Signer } from '../chain/signer.js';
 import { signObject, type Signed } from '../chain/signed-object.js';
@@ -23,6 +23,9 @@ import { recipeChunks, type RecipeNode } from '../diff/recipe-tree.js';
 import type { TableFormat } from '../diff/rows.js';
 import type { ChunkerOptions } from '../diff/row-chunker.js';
 import type { Repo } from './repo.js';
+import { latestVersions, resolveVersion, versionChain, type ChainKind } from './version-chain.js';
+
+const DATASETS: ChainKind = { prefix: 'datasets/', type: 'dataset-version', noun: 'dataset', listHint: 'cognify dataset list', versionsHint: (name) => `cognify dataset log ${name}` };
 
 export type StoredVersion = { id: ObjectId; version: Signed<DatasetVersion> };
 
@@ -229,37 +232,18 @@ export class Datasets {
   }
 
   /** Every dataset name with its latest version. */
-  async list(): Promise<StoredVersion[]> {
-    const out: StoredVersion[] = [];
-    for await (const [, id] of this.store.refs('datasets/')) out.push({ id, version: (await this.store.get(id, 'dataset-version')).value as unknown as Signed<DatasetVersion> });
-    return out;
+  list(): Promise<StoredVersion[]> {
+    return latestVersions(this.store, DATASETS);
   }
 
   /** Versions of `name`, newest first. */
-  async *versions(name: string): AsyncIterable<StoredVersion> {
-    let id = await this.store.getRef(`datasets/${name}`);
-    if (!id) throw new NotFoundError('NOT_FOUND', `no dataset named "${name}"; see cognify dataset list`, { name });
-    while (id) {
-      const version = (await this.store.get(id, 'dataset-version')).value as unknown as Signed<DatasetVersion>;
-      yield { id, version };
-      id = version.parents[0] as ObjectId | undefined;
-    }
+  versions(name: string): AsyncIterable<StoredVersion> {
+    return versionChain(this.store, DATASETS, name);
   }
 
   /** `name` (latest), `name@N` (the N-th version), `name@<id prefix>`, or a version id (prefix). */
-  async resolve(ref: string): Promise<StoredVersion> {
-    const at = ref.lastIndexOf('@');
-    if (at === -1 && (isObjectId(ref) || /^(sha256:)?[0-9a-f]{7,64}$/.test(ref)) && !(await this.store.getRef(`datasets/${ref}`))) {
-      const id = await this.store.resolve(ref);
-      return { id, version: (await this.store.get(id, 'dataset-version')).value as unknown as Signed<DatasetVersion> };
-    }
-    const name = at === -1 ? ref : ref.slice(0, at);
-    const sel = at === -1 ? undefined : ref.slice(at + 1);
-    for await (const v of this.versions(name)) {
-      if (sel === undefined) return v;
-      if (/^\d+$/.test(sel) ? v.version.number === Number(sel) : v.id.startsWith(sel.startsWith('sha256:') ? sel : `sha256:${sel}`)) return v;
-    }
-    throw new NotFoundError('NOT_FOUND', `dataset ${name} has no version "${sel}"; see cognify dataset log ${name}`, { ref });
+  resolve(ref: string): Promise<StoredVersion> {
+    return resolveVersion(this.store, DATASETS, ref);
   }
 
   /** The version's exact bytes, each chunk checked against its id and the whole file against its SHA-256. */

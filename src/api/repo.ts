@@ -31,12 +31,15 @@ import { recipeSchemas, type RecipeNode } from '../diff/recipe-tree.js';
 import { datasetSchemas, type DatasetVersion } from '../diff/dataset-types.js';
 import { datasetRules } from '../diff/dataset-rules.js';
 import { Datasets } from './datasets.js';
+import { Runs } from './runs.js';
+import { runSchemas, type CheckpointManifestObject, type RunObject } from '../runs/run-types.js';
+import { runRules } from '../runs/run-rules.js';
 import { repoDiff, statOf, type RepoDiffOptions } from './diff.js';
 import type { DiffSummary, TableDiff } from '../diff/diff.js';
 import { createVerifyPool } from '../node/verify-pool.js';
 
-export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas);
-export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules };
+export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas);
+export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules };
 
 /** What objects of each layer refer to, for verify's "every referenced object present". */
 function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[] } | undefined {
@@ -48,6 +51,15 @@ function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[]
     const node = obj as unknown as RecipeNode;
     const ids = node.entries.map(([id]) => id);
     return node.level === 0 ? { objects: [], chunks: ids.map(toHex) } : { objects: ids.map(idFromDigest), chunks: [] };
+  }
+  if (obj.type === 'run') {
+    const run = obj as unknown as RunObject;
+    const objects = [...run.metrics, ...run.checkpoints.map((c) => c.manifest), ...run.outputs.map((c) => c.manifest), ...run.evals, ...run.datasets.map((d) => d.version)] as ObjectId[];
+    return { objects, chunks: [] };
+  }
+  if (obj.type === 'checkpoint-manifest') {
+    const m = obj as unknown as CheckpointManifestObject;
+    return { objects: m.files.flatMap((f) => (f.recipe ? [idFromDigest(f.recipe.root)] : [])), chunks: [] };
   }
   return undefined;
 }
@@ -83,6 +95,8 @@ export class Repo {
   readonly crypto: CryptoProvider;
   /** Dataset versions: commit, list, resolve, export. */
   readonly datasets: Datasets = new Datasets(this);
+  /** Training runs, checkpoint manifests and evaluations. */
+  readonly runs: Runs = new Runs(this);
   private readonly ctx: RepoContext;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;

@@ -38,9 +38,11 @@ export interface RunOptions {
   cwd: string;
   /** Added to a minimal environment (PATH, HOME); a value of undefined removes the variable. */
   env?: Record<string, string | undefined>;
+  /** Written to the child's stdin (default: nothing). */
+  input?: string;
 }
 
-/** Run `node bin/cognify.js ...args`; stdin is an empty pipe (never a TTY). */
+/** Run `node bin/cognify.js ...args`; stdin is a pipe (never a TTY), holding `input` if given. */
 export function run(args: string[], opts: RunOptions): Promise<RunResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: NO_HOME };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
@@ -54,7 +56,7 @@ export function run(args: string[], opts: RunOptions): Promise<RunResult> {
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.end();
+    child.stdin.end(opts.input ?? '');
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', (e) => {
       clearTimeout(timer);

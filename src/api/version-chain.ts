@@ -1,0 +1,53 @@
+// Named, versioned objects (datasets, runs): the ref `<kind>s/<name>` names the latest version, and
+// each version names the one before it in `parents`. One walk and one resolver serve both.
+import { NotFoundError } from '../core/errors.js';
+import { isObjectId, type ObjectId } from '../core/ids.js';
+import type { Store } from '../store/store.js';
+
+export interface ChainKind {
+  /** The ref prefix, `datasets/` or `runs/`. */
+  prefix: string;
+  /** The object type of a version. */
+  type: string;
+  /** The word for the thing in messages: `dataset`, `run`. */
+  noun: string;
+  /** The command that lists names, and the one that lists a name's versions. */
+  listHint: string;
+  versionsHint: (name: string) => string;
+}
+
+export type Versioned<T> = { id: ObjectId; version: T };
+
+/** Versions of `name`, newest first. */
+export async function* versionChain<T extends { parents: string[] }>(store: Store, kind: ChainKind, name: string): AsyncIterable<Versioned<T>> {
+  let id = await store.getRef(`${kind.prefix}${name}`);
+  if (!id) throw new NotFoundError('NOT_FOUND', `no ${kind.noun} named "${name}"; see ${kind.listHint}`, { name });
+  while (id) {
+    const version = (await store.get(id, kind.type)).value as unknown as T;
+    yield { id, version };
+    id = version.parents[0] as ObjectId | undefined;
+  }
+}
+
+/** Every name with its latest version. */
+export async function latestVersions<T>(store: Store, kind: ChainKind): Promise<Versioned<T>[]> {
+  const out: Versioned<T>[] = [];
+  for await (const [, id] of store.refs(kind.prefix)) out.push({ id, version: (await store.get(id, kind.type)).value as unknown as T });
+  return out;
+}
+
+/** `name` (latest), `name@N` (the N-th version), `name@<id prefix>`, or a version id (prefix). */
+export async function resolveVersion<T extends { parents: string[]; number: number }>(store: Store, kind: ChainKind, ref: string): Promise<Versioned<T>> {
+  const at = ref.lastIndexOf('@');
+  if (at === -1 && (isObjectId(ref) || /^(sha256:)?[0-9a-f]{7,64}$/.test(ref)) && !(await store.getRef(`${kind.prefix}${ref}`))) {
+    const id = await store.resolve(ref);
+    return { id, version: (await store.get(id, kind.type)).value as unknown as T };
+  }
+  const name = at === -1 ? ref : ref.slice(0, at);
+  const sel = at === -1 ? undefined : ref.slice(at + 1);
+  for await (const v of versionChain<T>(store, kind, name)) {
+    if (sel === undefined) return v;
+    if (/^\d+$/.test(sel) ? v.version.number === Number(sel) : v.id.startsWith(sel.startsWith('sha256:') ? sel : `sha256:${sel}`)) return v;
+  }
+  throw new NotFoundError('NOT_FOUND', `${kind.noun} ${name} has no version "${sel}"; see ${kind.versionsHint(name)}`, { ref });
+}
