@@ -21,7 +21,7 @@
 //   directory after it); a mismatch means a renamed or mixed-up directory.
 // - Python's json writes NaN, Infinity and -Infinity as bare words (allow_nan=True), and real logs
 //   hold them: fp16 overflow steps log `"grad_norm": NaN`, run_clm.py writes `"perplexity":
-//   Infinity` when exp(eval_loss) overflows. So the parser accepts them, and then:
+//   Infinity` when exp(eval_loss) overflows. So the parser (python-json.ts) accepts them, and then:
 //   log_history keeps them out of `values` (which stay finite) and lists them in `nonFinite`;
 //   results files give them as the strings "NaN" / "Infinity" / "-Infinity";
 //   the state's own summary numbers (global_step, total_flos, best_metric, epoch, ...) must be
@@ -36,6 +36,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { classifyCheckpointFile } from './checkpoint-layout.js';
+import { parsePythonJson, PythonJsonError } from './python-json.js';
 
 export type NonFiniteToken = 'NaN' | 'Infinity' | '-Infinity';
 
@@ -90,127 +91,9 @@ const RESULT_FILES = ['all_results', 'train_results', 'eval_results', 'test_resu
 const _CHECKPOINT = /^checkpoint-([0-9]+)$/;
 const TRAINER_KEYS = ['train_batch_size', 'num_train_epochs', 'max_steps', 'logging_steps', 'eval_steps', 'save_steps'] as const;
 
-// ---------------------------------------------------------------------------------------------
-// JSON as Python writes it: RFC 8259 plus the bare words NaN, Infinity, -Infinity.
-
-class _SyntaxAt extends Error {
-  constructor(
-    readonly offset: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const _WS = /[ \t\n\r]*/y;
-const _NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const _STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-const _WORDS: ReadonlyArray<readonly [string, unknown]> = [
-  ['true', true],
-  ['false', false],
-  ['null', null],
-  ['NaN', NaN],
-  ['Infinity', Infinity],
-  ['-Infinity', -Infinity],
-];
-const _MAX_DEPTH = 512;
-
 /** Define an own enumerable property, so a key such as "__proto__" stays data. */
 function _set<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function _parsePythonJson(s: string): unknown {
-  let i = 0;
-  const fail = (message: string, at = i): never => {
-    throw new _SyntaxAt(at, message);
-  };
-  const ws = () => {
-    _WS.lastIndex = i;
-    _WS.exec(s);
-    i = _WS.lastIndex;
-  };
-  const str = (): string => {
-    _STRING.lastIndex = i;
-    const m = _STRING.exec(s);
-    if (!m) return fail('unterminated string, or a control character or bad escape inside one');
-    i = _STRING.lastIndex;
-    return JSON.parse(m[0]) as string;
-  };
-  const value = (depth: number): unknown => {
-    if (depth > _MAX_DEPTH) fail(`nested deeper than ${_MAX_DEPTH} levels`);
-    ws();
-    const c = s[i];
-    if (c === undefined) return fail('unexpected end of file');
-    if (c === '"') return str();
-    if (c === '{') {
-      i++;
-      const obj: Record<string, unknown> = {};
-      ws();
-      if (s[i] === '}') {
-        i++;
-        return obj;
-      }
-      for (;;) {
-        ws();
-        if (s[i] !== '"') fail(s[i] === undefined ? 'unexpected end of file' : 'expected a property name in double quotes');
-        const key = str();
-        ws();
-        if (s[i] !== ':') fail(s[i] === undefined ? 'unexpected end of file' : "expected ':' after a property name");
-        i++;
-        _set(obj, key, value(depth + 1));
-        ws();
-        if (s[i] === ',') i++;
-        else if (s[i] === '}') {
-          i++;
-          return obj;
-        } else fail(s[i] === undefined ? 'unexpected end of file' : "expected ',' or '}' after a property value");
-      }
-    }
-    if (c === '[') {
-      i++;
-      const arr: unknown[] = [];
-      ws();
-      if (s[i] === ']') {
-        i++;
-        return arr;
-      }
-      for (;;) {
-        arr.push(value(depth + 1));
-        ws();
-        if (s[i] === ',') i++;
-        else if (s[i] === ']') {
-          i++;
-          return arr;
-        } else fail(s[i] === undefined ? 'unexpected end of file' : "expected ',' or ']' after an array item");
-      }
-    }
-    for (const [word, v] of _WORDS) {
-      if (s.startsWith(word, i)) {
-        i += word.length;
-        return v;
-      }
-    }
-    _NUMBER.lastIndex = i;
-    const m = _NUMBER.exec(s);
-    if (!m) return fail(`unexpected character ${JSON.stringify(c)}`);
-    i = _NUMBER.lastIndex;
-    return Number(m[0]);
-  };
-  const out = value(0);
-  ws();
-  if (i < s.length) fail('unexpected data after the JSON value');
-  return out;
-}
-
-function _lineColumn(s: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let k = s.indexOf('\n'); k !== -1 && k < offset; k = s.indexOf('\n', k + 1)) {
-    line++;
-    start = k + 1;
-  }
-  return { line, column: offset - start + 1 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,14 +137,15 @@ async function _readJson(path: string, cap: number): Promise<unknown> {
     throw new InputError('INPUT_INVALID', `${path}: not valid UTF-8; the file is damaged, restore it from the training run's storage`, { path });
   }
   try {
-    return _parsePythonJson(text);
+    return parsePythonJson(text);
   } catch (e) {
-    if (!(e instanceof _SyntaxAt)) throw e;
-    const { line, column } = _lineColumn(text, e.offset);
+    if (!(e instanceof PythonJsonError)) throw e;
+    const { line, column } = e;
     throw new InputError(
       'INPUT_INVALID',
-      `${path}: malformed JSON at line ${line}, column ${column}: ${e.message}; the file is damaged or truncated, restore it from the training run's storage`,
+      `${path}: malformed JSON at line ${line}, column ${column}: ${e.detail}; the file is damaged or truncated, restore it from the training run's storage`,
       { path, line, column },
+      e,
     );
   }
 }

@@ -17,11 +17,13 @@
 //
 // The metric numbers are what a record relies on, so they are checked strictly: each must be a finite
 // number, a stderr a number or "N/A" (what lm-eval writes when it has none). Python's json module writes
-// NaN/Infinity for a metric that could not be computed; those are not JSON and are reported as such.
+// NaN/Infinity for a metric that could not be computed; those are not JSON and are reported as such
+// (python-json.ts parses the file, with allowNan off).
 // Descriptive fields (n-shot, versions, ...) are read when they have the documented type; a section
 // that is not an object at all means the file is not what it claims to be and is refused.
 import { open } from 'node:fs/promises';
 import { InputError, NotFoundError } from '../core/errors.js';
+import { MAX_JSON_DEPTH, parsePythonJson, PythonJsonError } from './python-json.js';
 
 /** Larger than any aggregated results file (a full MMLU + BBH run is under 1 MiB); a samples dump is not one. */
 export const MAX_RESULTS_BYTES = 64 * 2 ** 20;
@@ -81,113 +83,34 @@ function describe(v: unknown): string {
   return `${typeof v === 'object' ? 'an' : 'a'} ${typeof v}${typeof v === 'number' || typeof v === 'boolean' ? ` (${String(v)})` : ''}`;
 }
 
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, column: offset - start + 1 };
-}
-
-/**
- * Offset of the first JSON syntax error in `text` (RFC 8259), for the error message: Node 20's
- * JSON.parse says "at position N" for some errors and nothing for others. Only run after JSON.parse
- * has failed. Returns null if it finds no error (it should not happen) or the nesting is too deep.
- */
-function jsonErrorOffset(text: string): number | null {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return void i++;
-        else fail();
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return void i++;
-        else fail();
-      }
-    }
-    if (c === '"') return string();
-    for (const lit of ['true', 'false', 'null']) if (text.startsWith(lit, i)) return void (i += lit.length);
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m) fail();
-    i += m![0].length;
-  };
-  const string = (): void => {
-    i++;
-    for (;;) {
-      const c = text[i];
-      if (c === undefined || c < ' ') fail();
-      if (c === '"') return void i++;
-      if (c === '\\') {
-        const e = text[i + 1];
-        if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail();
-          i += 6;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else fail();
-      } else i++;
-    }
-  };
-  try {
-    value();
-    ws();
-    return i < text.length ? i : null;
-  } catch (e) {
-    if (typeof e === 'number') return e;
-    return null; // RangeError: nesting too deep to locate
-  }
-}
-
 const WHAT_TO_GIVE = 'give the results_<timestamp>.json that lm_eval writes under --output_path';
 
 function notResults(name: string, why: string): InputError {
   return new InputError('INPUT_INVALID', `${name} is not an lm-evaluation-harness results file: ${why}; ${WHAT_TO_GIVE}`, { file: name });
 }
 
+/**
+ * Parsed strictly: NaN and Infinity stop the parse where they stand, so the message names the
+ * token and its place instead of a later "metric is not a number" (or nothing, for a field such
+ * as `date` that is read leniently).
+ */
 function parseJson(text: string, name: string): unknown {
   try {
-    return JSON.parse(text);
+    return parsePythonJson(text, { allowNan: false });
   } catch (e) {
-    const at = jsonErrorOffset(text) ?? text.length;
-    const { line, column } = lineColumn(text, at);
+    if (!(e instanceof PythonJsonError)) throw e;
+    const { offset: at, line, column } = e;
     const near = text.slice(at, at + 9);
+    // Read from the text rather than e.reason, so a "-NaN" (a syntax error at the "-") is named too.
     const nonJson = /^-?(NaN|Infinity)/.exec(near);
-    const what = nonJson
-      ? `${nonJson[0]} at line ${line}, column ${column} is not a JSON number (Python's json module writes it for a metric that could not be computed); the file cannot be recorded until that metric is fixed or removed`
-      : at >= text.length
-        ? `it ends too early (line ${line}, column ${column}): the file is truncated; ${WHAT_TO_GIVE}, complete`
-        : `unexpected ${JSON.stringify(near.slice(0, 1))} at line ${line}, column ${column}; ${WHAT_TO_GIVE}`;
+    const what =
+      e.reason === 'too-deep'
+        ? `it is nested deeper than ${MAX_JSON_DEPTH} levels at line ${line}, column ${column}; ${WHAT_TO_GIVE}`
+        : nonJson
+          ? `${nonJson[0]} at line ${line}, column ${column} is not a JSON number (Python's json module writes it for a metric that could not be computed); the file cannot be recorded until that metric is fixed or removed`
+          : at >= text.length
+            ? `it ends too early (line ${line}, column ${column}): the file is truncated; ${WHAT_TO_GIVE}, complete`
+            : `unexpected ${JSON.stringify(near.slice(0, 1))} at line ${line}, column ${column}; ${WHAT_TO_GIVE}`;
     throw new InputError('INPUT_INVALID', `${name} is not valid JSON: ${what}`, { file: name, line, column }, e);
   }
 }
