@@ -206,7 +206,8 @@ export class Runs {
       } else {
         const cpName = ev.name ?? ev.dir.split(/[\\/]/).filter(Boolean).pop()!;
         if (f.checkpoints.some((c) => c.name === cpName)) throw new InputError('INPUT_INVALID', `run ${name} already records a checkpoint "${cpName}"; give the event another "name"`, { name: cpName });
-        const step = ev.step ?? (/-(\d+)$/.exec(cpName) ? Number(/-(\d+)$/.exec(cpName)![1]) : null);
+        const numbered = /-(\d+)$/.exec(cpName); // checkpoint-500: the Trainer's naming
+        const step = ev.step ?? (numbered ? Number(numbered[1]) : null);
         const prepared = await prepareCheckpoint(this.repo, { dir: ev.dir, store: ev.store === true, ...progress(opts) });
         write.checkpoints = [{ name: cpName, step, prepared, output: false }];
       }
@@ -240,7 +241,7 @@ export class Runs {
     return prev;
   }
 
-  /** The manifest fields every kind of run records from the caller's inputs. */
+  /** @internal The manifest fields every kind of run records from the caller's inputs. */
   async describe(opts: RunInputs, base: Pick<RunFields, 'status' | 'source' | 'startedAt'> & Partial<RunFields>): Promise<RunFields> {
     const datasets = [];
     for (const d of opts.datasets ?? []) {
