@@ -36,13 +36,6 @@ export async function recordTrainerRun(repo: Repo, runs: Runs, opts: RecordTrain
     if (!RUN_NAME.test(opts.name)) throw new InputError('INPUT_INVALID', `"${opts.name}" is not a valid run name; use letters, digits, ".", "_" or "-" (up to 128)`, { name: opts.name });
     if (await repo.store.getRef(`runs/${opts.name}`)) throw new InputError('INPUT_INVALID', `a run named "${opts.name}" exists already; choose another --name`, { name: opts.name });
     const out = await readTrainerOutput(opts.dir);
-    // Hash everything before anything is written: a bad checkpoint refuses the whole record.
-    const checkpoints: { name: string; step: number | null; prepared: PreparedCheckpoint; output: boolean }[] = [];
-    for (const c of out.checkpoints) checkpoints.push({ name: c.name, step: c.step, prepared: await prepareCheckpoint(repo, { dir: c.dir, store: opts.store === true, ...progressOf(opts) }), output: false });
-    if (out.finalModel) {
-      const prepared = await prepareCheckpoint(repo, { dir: out.dir, store: opts.store === true, exclude: (p) => /^checkpoint-\d+\//.test(p), ...progressOf(opts) });
-      checkpoints.push({ name: 'final', step: out.globalStep, prepared, output: true });
-    }
     const tags: Record<string, string> = {};
     if (out.baseModel) tags['hf.base_model_name_or_path'] = out.baseModel.revision ? `${out.baseModel.name}@${out.baseModel.revision}` : out.baseModel.name;
     if (out.bestCheckpoint) tags['hf.best_model_checkpoint'] = out.bestCheckpoint;
@@ -51,6 +44,14 @@ export async function recordTrainerRun(repo: Repo, runs: Runs, opts: RecordTrain
       { ...opts, ...(baseModel ? { baseModel } : {}), hyperparameters: { ...out.hyperparameters, ...(opts.hyperparameters ?? {}) }, tags: { ...tags, ...(opts.tags ?? {}) }, compute: { ...(out.totalFlos !== null ? { flops: out.totalFlos } : {}), ...(opts.compute ?? {}) } },
       { status: 'finished', source: { kind: 'hf-trainer', ref: out.dir }, startedAt: null },
     );
+    // The cheap checks (datasets, code, names) come first; then every file is hashed before anything
+    // is written, so a bad checkpoint refuses the whole record.
+    const checkpoints: { name: string; step: number | null; prepared: PreparedCheckpoint; output: boolean }[] = [];
+    for (const c of out.checkpoints) checkpoints.push({ name: c.name, step: c.step, prepared: await prepareCheckpoint(repo, { dir: c.dir, store: opts.store === true, ...progressOf(opts) }), output: false });
+    if (out.finalModel) {
+      const prepared = await prepareCheckpoint(repo, { dir: out.dir, store: opts.store === true, exclude: (p) => /^checkpoint-\d+\//.test(p), ...progressOf(opts) });
+      checkpoints.push({ name: 'final', step: out.globalStep, prepared, output: true });
+    }
     const points = trainerPoints(out);
     for (const [file, values] of Object.entries(out.results)) {
       const numbers = Object.fromEntries(Object.entries(values).flatMap(([k, v]) => (typeof v === 'number' ? [[k, v]] : ['NaN', 'Infinity', '-Infinity'].includes(v) ? [[k, Number(v)]] : []))) as Record<string, number>;
