@@ -98,7 +98,7 @@ function _stringError(s: string, start: number): _Stop {
     const e = s[k + 1];
     if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(s.slice(k + 2, k + 6))) k += 6;
     else if (e !== undefined && '"\\/bfnrt'.includes(e)) k += 2;
-    else return new _Stop('syntax', k, 'bad escape inside a string (JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)');
+    else return new _Stop('syntax', k, 'bad escape inside a string (JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t, or \\u and four hex digits)');
   }
   if (k >= s.length) return new _Stop('end-of-input', s.length, 'unexpected end of file inside a string');
   return new _Stop('syntax', start, 'malformed string');
