@@ -36,6 +36,11 @@ export interface HashDirOptions {
   signal?: AbortSignal;
 }
 
+/** The progress callback and abort signal of a caller's options, without undefined members. */
+export function progressOptions(o: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } {
+  return { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) };
+}
+
 /** Hash every file of `dir` in parallel (see src/node/hash-pool.ts). */
 export async function hashDir(repo: Repo, opts: HashDirOptions) {
   return hashCheckpoint({
@@ -43,8 +48,7 @@ export async function hashDir(repo: Repo, opts: HashDirOptions) {
     crypto: repo.crypto,
     hashFiles: (jobs, o) => hashFiles(jobs, o),
     ...(opts.exclude ? { exclude: opts.exclude } : {}),
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...progressOptions(opts),
   });
 }
 

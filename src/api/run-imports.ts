@@ -7,7 +7,7 @@ import type { Signer } from '../chain/signer.js';
 import { readTrainerOutput, type TrainerOutput } from '../runs/hf-trainer.js';
 import { readMlruns, type MlflowRun, type MlflowStore } from '../runs/mlflow.js';
 import { metricPoint, RUN_NAME, toCborJson, type JsonValue, type MetricPoint, type RunObject } from '../runs/run-types.js';
-import { prepareCheckpoint, type PreparedCheckpoint } from './checkpoints.js';
+import { prepareCheckpoint, progressOptions, type PreparedCheckpoint } from './checkpoints.js';
 import type { RunInputs, RunWriteResult, Runs } from './runs.js';
 import type { Repo } from './repo.js';
 
@@ -47,9 +47,9 @@ export async function recordTrainerRun(repo: Repo, runs: Runs, opts: RecordTrain
     // The cheap checks (datasets, code, names) come first; then every file is hashed before anything
     // is written, so a bad checkpoint refuses the whole record.
     const checkpoints: { name: string; step: number | null; prepared: PreparedCheckpoint; output: boolean }[] = [];
-    for (const c of out.checkpoints) checkpoints.push({ name: c.name, step: c.step, prepared: await prepareCheckpoint(repo, { dir: c.dir, store: opts.store === true, ...progressOf(opts) }), output: false });
+    for (const c of out.checkpoints) checkpoints.push({ name: c.name, step: c.step, prepared: await prepareCheckpoint(repo, { dir: c.dir, store: opts.store === true, ...progressOptions(opts) }), output: false });
     if (out.finalModel) {
-      const prepared = await prepareCheckpoint(repo, { dir: out.dir, store: opts.store === true, exclude: (p) => /^checkpoint-\d+\//.test(p), ...progressOf(opts) });
+      const prepared = await prepareCheckpoint(repo, { dir: out.dir, store: opts.store === true, exclude: (p) => /^checkpoint-\d+\//.test(p), ...progressOptions(opts) });
       checkpoints.push({ name: 'final', step: out.globalStep, prepared, output: true });
     }
     const points = trainerPoints(out);
@@ -136,8 +136,4 @@ export async function importMlflow(repo: Repo, runs: Runs, opts: { dir: string; 
   } catch (e) {
     throw tagCaller(e, 'runs.importMlflow');
   }
-}
-
-function progressOf(o: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal }) {
-  return { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) };
 }

@@ -19,7 +19,7 @@ import { fieldsOf, figure, metricPoint, RUN_NAME, toCborJson, type JsonValue, ty
 import { importMlflow, recordTrainerRun, type MlflowImportResult, type RecordTrainerOptions } from './run-imports.js';
 import { evalBias, importLmEval, type BiasEvalResult, type LmEvalImportResult } from './evals.js';
 import type { PredictionColumns } from '../runs/predictions.js';
-import { hashDir, prepareCheckpoint, stageCheckpoint, type PreparedCheckpoint } from './checkpoints.js';
+import { hashDir, prepareCheckpoint, progressOptions, stageCheckpoint, type PreparedCheckpoint } from './checkpoints.js';
 import type { Repo } from './repo.js';
 import { latestVersions, resolveVersion, versionChain, type ChainKind } from './version-chain.js';
 
@@ -208,7 +208,7 @@ export class Runs {
         if (f.checkpoints.some((c) => c.name === cpName)) throw new InputError('INPUT_INVALID', `run ${name} already records a checkpoint "${cpName}"; give the event another "name"`, { name: cpName });
         const numbered = /-(\d+)$/.exec(cpName); // checkpoint-500: the Trainer's naming
         const step = ev.step ?? (numbered ? Number(numbered[1]) : null);
-        const prepared = await prepareCheckpoint(this.repo, { dir: ev.dir, store: ev.store === true, ...progress(opts) });
+        const prepared = await prepareCheckpoint(this.repo, { dir: ev.dir, store: ev.store === true, ...progressOptions(opts) });
         write.checkpoints = [{ name: cpName, step, prepared, output: false }];
       }
       return await this.write(write);
@@ -225,7 +225,7 @@ export class Runs {
       if (opts.message) f.message = opts.message;
       if (opts.compute) f.compute = computeOf({ ...computeInputOf(f.compute), ...definedOnly(opts.compute) });
       const write: Parameters<Runs['write']>[0] = { name, action: 'run.finish', signer: opts.signer, fields: f, previous: prev };
-      if (opts.output) write.checkpoints = [{ name: 'final', step: null, prepared: await prepareCheckpoint(this.repo, { dir: opts.output, store: opts.store === true, ...progress(opts) }), output: true }];
+      if (opts.output) write.checkpoints = [{ name: 'final', step: null, prepared: await prepareCheckpoint(this.repo, { dir: opts.output, store: opts.store === true, ...progressOptions(opts) }), output: true }];
       return await this.write(write);
     } catch (e) {
       throw tagCaller(e, 'runs.finish');
@@ -251,7 +251,7 @@ export class Runs {
     }
     let baseModel: RunFields['baseModel'] = null;
     if (opts.baseModel) {
-      const m = opts.baseModel.dir ? await hashDir(this.repo, { dir: opts.baseModel.dir, ...progress(opts) }) : undefined;
+      const m = opts.baseModel.dir ? await hashDir(this.repo, { dir: opts.baseModel.dir, ...progressOptions(opts) }) : undefined;
       let parameters: number | bigint | null = null;
       for (const f of m?.files ?? []) if (f.tensors && f.role === 'model-shard') parameters = Number(parameters ?? 0) + Number(f.tensors.parameters);
       baseModel = {
@@ -352,8 +352,4 @@ export class Runs {
       bytes: cps.reduce((n, c) => n + c.prepared.fields.bytes, 0),
     };
   }
-}
-
-function progress(o: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal }) {
-  return { ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) };
 }
