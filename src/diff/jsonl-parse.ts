@@ -25,10 +25,13 @@ export function parseJsonlRow(bytes: Uint8Array, where: RowStart): unknown {
     const msg = e instanceof Error ? e.message : String(e);
     // V8 names a position in most messages ("... in JSON at position 7"), not in "Unexpected
     // token 'x', "..." is not valid JSON"; a truncated value is reported where the line ends.
+    // A row ends with its line ending; V8 may point just past it (at the end of the input), which
+    // belongs to this line, not the next: clamp to the end of the row's text.
+    const end = text.replace(/[\r\n]+$/, '').length;
     const m = /at position (\d+)/.exec(msg);
     let index = 0;
-    if (m) index = Math.min(Number(m[1]), text.length);
-    else if (/Unexpected end of JSON input/.test(msg)) index = text.replace(/[\r\n]+$/, '').length;
+    if (m) index = Math.min(Number(m[1]), end);
+    else if (/Unexpected end of JSON input/.test(msg)) index = end;
     const pos = _positionIn(text, index, where, skipped);
     const reason = msg.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '');
     throw new InputError(

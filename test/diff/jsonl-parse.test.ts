@@ -48,6 +48,11 @@ describe('parseJsonlRow', () => {
     expect(e.data).toMatchObject({ line: 3, column: 9 });
     expect(e.message).toMatch(/^invalid JSON at line 3, column 9/);
     expect(e.cause).toBeInstanceOf(SyntaxError);
+    // An object cut after a comma: V8 points past the newline; the error is still on this line.
+    e = inputError(() => row('{"g":"a",\n', 2, 0));
+    expect(e.data).toMatchObject({ line: 2, column: 10 });
+    e = inputError(() => row('{"g":"a",\r\n', 5, 0));
+    expect(e.data).toMatchObject({ line: 5, column: 10 });
   });
 
   it('invalid UTF-8 names line and column', () => {
