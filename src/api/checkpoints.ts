@@ -14,7 +14,7 @@ import type { Signer } from '../chain/signer.js';
 import { ByteChunker } from '../diff/byte-chunker.js';
 import { RecipeBuilder, recipeChunks, type RecipeNode } from '../diff/recipe-tree.js';
 import { compareCheckpoint, hashCheckpoint, type CheckpointFile } from '../runs/checkpoint-hash.js';
-import type { CheckpointManifestObject } from '../runs/run-types.js';
+import { excludedBy, type CheckpointManifestObject } from '../runs/run-types.js';
 import { hashFiles } from '../node/hash-pool.js';
 import type { Repo } from './repo.js';
 
@@ -30,8 +30,8 @@ export interface HashDirOptions {
   dir: string;
   /** Keep the files' bytes in the chunk store too (sensible for adapters of a few MB). */
   store?: boolean;
-  /** Leave out files whose relative path matches (the final model beside its checkpoint-N/ directories). */
-  exclude?: (path: string) => boolean;
+  /** Leave out top-level directories matching these name patterns (`*`: any text without "/"): the final model beside its `checkpoint-*` directories. Recorded in the manifest. */
+  exclude?: string[];
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -47,7 +47,7 @@ export async function hashDir(repo: Repo, opts: HashDirOptions) {
     dir: opts.dir,
     crypto: repo.crypto,
     hashFiles: (jobs, o) => hashFiles(jobs, o),
-    ...(opts.exclude ? { exclude: opts.exclude } : {}),
+    ...(opts.exclude?.length ? { exclude: excludedBy(opts.exclude)! } : {}),
     ...progressOptions(opts),
   });
 }
@@ -90,7 +90,7 @@ export async function prepareCheckpoint(repo: Repo, opts: HashDirOptions): Promi
     const recipe = opts.store && f.size > 0 ? await storeFile(repo, join(opts.dir, f.path), f, nodes) : null;
     files.push({ path: f.path, size: f.size, sha256: f.sha256, role: f.role, rank: f.rank, tensors: f.tensors ?? null, recipe });
   }
-  return { fields: { root: m.root as ObjectId, layout: m.layout, worldSize: m.worldSize, files, bytes: m.bytes }, nodes };
+  return { fields: { root: m.root as ObjectId, layout: m.layout, worldSize: m.worldSize, exclude: opts.exclude ?? [], files, bytes: m.bytes }, nodes };
 }
 
 /** Stage a prepared manifest, signed, in `tx`; returns its id. */
@@ -148,7 +148,7 @@ export interface CheckpointVerifyReport {
 /** Re-hash `dir` and compare it with a recorded manifest, file by file. */
 export async function verifyCheckpoint(repo: Repo, opts: Omit<HashDirOptions, 'store'> & { ref: string }): Promise<CheckpointVerifyReport> {
   const { id, manifest } = await resolveCheckpoint(repo, opts.ref);
-  const actual = await hashDir(repo, opts);
+  const actual = await hashDir(repo, { ...opts, exclude: manifest.exclude });
   const r = compareCheckpoint(manifest.files, actual.files);
   return { ok: r.ok, manifest: id, root: manifest.root, missing: r.missing, extra: r.extra, changed: r.changed };
 }

@@ -49,7 +49,7 @@ export async function recordTrainerRun(repo: Repo, runs: Runs, opts: RecordTrain
     const checkpoints: { name: string; step: number | null; prepared: PreparedCheckpoint; output: boolean }[] = [];
     for (const c of out.checkpoints) checkpoints.push({ name: c.name, step: c.step, prepared: await prepareCheckpoint(repo, { dir: c.dir, store: opts.store === true, ...progressOptions(opts) }), output: false });
     if (out.finalModel) {
-      const prepared = await prepareCheckpoint(repo, { dir: out.dir, store: opts.store === true, exclude: (p) => /^checkpoint-\d+\//.test(p), ...progressOptions(opts) });
+      const prepared = await prepareCheckpoint(repo, { dir: out.dir, store: opts.store === true, exclude: ['checkpoint-*'], ...progressOptions(opts) });
       checkpoints.push({ name: 'final', step: out.globalStep, prepared, output: true });
     }
     const points = trainerPoints(out);

@@ -57,6 +57,11 @@ export const checkpointManifestSchema = z
     root: zObjectId,
     layout: z.string().max(32),
     worldSize: zCount.nullable(),
+    /**
+     * Top-level directories left out, as name patterns where `*` is any text without "/" (the
+     * final model of a Trainer output_dir leaves out `checkpoint-*`); verify leaves them out too.
+     */
+    exclude: z.array(z.string().min(1).max(200).regex(/^[^/]+$/, 'expected a directory name pattern')).max(16),
     files: z.array(checkpointFileSchema).max(1_000_000),
     bytes: zCount,
     ...signed,
@@ -178,6 +183,13 @@ export const evalSchema = z
   })
   .strict();
 export type EvalObject = z.infer<typeof evalSchema>;
+
+/** Whether `path` (relative, "/"-separated) lies in a top-level directory matching one of `patterns`. */
+export function excludedBy(patterns: readonly string[]): ((path: string) => boolean) | undefined {
+  if (!patterns.length) return undefined;
+  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}/`));
+  return (path) => res.some((r) => r.test(path));
+}
 
 export const runSchemas = {
   'checkpoint-manifest': checkpointManifestSchema,

@@ -138,6 +138,9 @@ describe('cognify checkpoint verify', () => {
     const manifest = okJson(await cli(['run', 'show', 'lora', '--json'])).checkpoints[1].manifest;
     expect(okJson(await cli(['checkpoint', 'verify', join(LORA, 'checkpoint-80'), manifest.slice(7, 19), '--json'])).ok).toBe(true);
     expect(expectOk(await cli(['checkpoint', 'show', 'lora/final'])).stdout).toContain('adapter_model.safetensors');
+    // The final model was recorded from the output_dir without its checkpoint-N/ directories, and
+    // is verified the same way.
+    expect(okJson(await cli(['checkpoint', 'verify', LORA, 'lora/final', '--json']))).toMatchObject({ ok: true, extra: [] });
     expectError(await cli(['checkpoint', 'verify', cp, 'lora/checkpoint-7']), 'NOT_FOUND', 3);
   });
 
