@@ -93,13 +93,14 @@ const COMMANDS: Record<string, Command> = {
     summary: 'training runs as signed manifests: record, or start / event / finish live',
     usage: [
       'run record --hf-trainer <output_dir> --name <run> [--base-model <name>[@rev]] [--base-model-dir <dir>]',
-      '           --dataset train=<ref> [--dataset eval=<ref>] [--code <dir>] [--store]   a finished Trainer run, every checkpoint hashed',
+      '  --dataset train=<ref> [--dataset eval=<ref>] [--code <dir>] [--store]   a finished Trainer run, every checkpoint hashed',
       'run start --name <run> [--base-model <name>[@rev]] [--dataset role=<ref>]... [--code <dir>]',
-      '           [--param k=v]... [--params FILE.json] [--python V] [--requirements FILE] [--gpu MODEL] [--gpus N]',
+      '  [--param k=v]... [--params FILE.json] [--python V] [--requirements FILE] [--gpu MODEL] [--gpus N]',
       'run event <run>              one JSON event on stdin: {"type":"metrics","step":10,"values":{"loss":1.2}}',
-      '                             {"type":"checkpoint","dir":"out/checkpoint-500"} {"type":"params","values":{...}} {"type":"status","status":"failed"}',
+      '  {"type":"checkpoint","dir":"out/checkpoint-500"}  {"type":"params","values":{...}}  {"type":"status","status":"failed"}',
       'run finish <run> [--output <dir>] [--store] [--status finished|failed|killed]',
-      'compute flags (record, start, finish): --flops N --gpu-hours H --gpu MODEL --gpus N --gpu-watts W --pue P --energy-kwh E --base-model-flops N',
+      '  compute flags (record, start, finish): --flops N --gpu-hours H --gpu MODEL --gpus N --gpu-watts W --pue P',
+      '  --energy-kwh E --base-model-flops N',
       'run show <run>[@N] [--metrics]   the manifest: base model, datasets, code, compute, checkpoints, evals',
       'run list                     every run and its latest version',
     ],
@@ -120,7 +121,7 @@ const COMMANDS: Record<string, Command> = {
     usage: [
       'eval import <results.json> --run <run> [--mapping FILE.yaml]   lm-evaluation-harness results, checked against compliance objectives',
       'eval bias <predictions> --run <run> --group <col>[,<col>] --label <col> --pred <col> [--positive V]',
-      '                             selection rate, TPR, FPR per group; demographic parity, equalized odds, four-fifths rule',
+      '  selection rate, TPR, FPR per group; demographic parity, equalized odds, four-fifths rule',
     ],
   },
   import: {
@@ -141,7 +142,8 @@ function version(): string {
 function help(cmd?: string): string {
   if (cmd && COMMANDS[cmd]) {
     const c = COMMANDS[cmd]!;
-    return [`cognify ${cmd}: ${c.summary}`, '', 'Usage:', ...c.usage.map((u) => `  cognify ${u}`), '', GLOBAL_HELP].join('\n');
+    // A usage line that starts with a space continues the one above: indented, without the "cognify".
+    return [`cognify ${cmd}: ${c.summary}`, '', 'Usage:', ...c.usage.map((u) => (u.startsWith(' ') ? `          ${u}` : `  cognify ${u}`)), '', GLOBAL_HELP].join('\n');
   }
   return [
     'cognify — a signed, verifiable record of LLM fine-tuning',

@@ -261,6 +261,16 @@ describe('cognify eval', () => {
   });
 });
 
+describe('help', () => {
+  it('run --help lists the commands; continuation lines are indented, not prefixed with cognify', async () => {
+    for (const cmd of ['run', 'eval', 'diff']) {
+      const r = expectOk(await run([cmd, '--help'], { cwd: dir, env: envFor(home) }));
+      expect(r.stdout).toContain(`\n  cognify ${cmd} `);
+      expect(r.stdout).not.toMatch(/^ {2}cognify {2,}/m);
+    }
+  });
+});
+
 describe('verify covers runs', () => {
   it('verify passes over runs, manifests and evals', async () => {
     expect(okJson(await cli(['verify', '--json'])).ok).toBe(true);
