@@ -11,8 +11,10 @@ import { need } from '../args.js';
 import type { Context } from '../context.js';
 import { progressBar, size } from '../format.js';
 
-type FileLine = { path: string; size: number; sha256: string; role: string; rank: number | null };
-const fileLine = (f: FileLine) => `  ${f.sha256.slice(0, 16)}  ${size(f.size).padStart(10)}  ${f.role.padEnd(13)}${f.rank === null ? '   ' : ` r${f.rank}`}  ${f.path}`;
+type FileLine = { path: string; size: number; sha256: string; role: string; rank: number | null; tensors?: { count: number; parameters: number | bigint | string; dtypes: string[] } | null };
+const fileLine = (f: FileLine) =>
+  `  ${f.sha256.slice(0, 16)}  ${size(f.size).padStart(10)}  ${f.role.padEnd(13)}${f.rank === null ? '   ' : ` r${f.rank}`}  ${f.path}` +
+  (f.tensors ? `  (${f.tensors.count} tensors, ${Number(f.tensors.parameters).toLocaleString('en-US')} parameters, ${f.tensors.dtypes.join('/')})` : '');
 
 export async function checkpoint(ctx: Context): Promise<number | void> {
   const [sub, ...rest] = ctx.args.positionals;

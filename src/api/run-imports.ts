@@ -63,6 +63,9 @@ export async function recordTrainerRun(repo: Repo, runs: Runs, opts: RecordTrain
   }
 }
 
+/** Params that name the base model in MLflow runs, in order of preference (HF autolog, common scripts). */
+const BASE_MODEL_PARAMS = ['base_model_name_or_path', 'base_model', 'model_name_or_path', 'model_name'];
+
 const MLFLOW_STATUS: Record<MlflowRun['status'], RunObject['status']> = { RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'finished', FAILED: 'failed', KILLED: 'killed' };
 
 /** MLflow metrics as points: one point per (step, metric name prefix kind), times in UTC. */
@@ -117,8 +120,12 @@ export async function importMlflow(repo: Repo, runs: Runs, opts: { dir: string; 
       const models = registered.get(run.runId);
       if (models) tags['mlflow.registeredModels'] = models.join('; ');
       const commit = run.gitCommit && /^[0-9a-f]{40,64}$/.test(run.gitCommit) ? run.gitCommit : null;
+      // MLflow has no base-model field; the params that name one by the usual names are taken.
+      const baseKey = BASE_MODEL_PARAMS.find((k) => run.params[k]?.trim());
+      const baseModel = baseKey ? { name: run.params[baseKey]!.trim(), revision: run.params.base_model_revision ?? run.params.model_revision ?? null } : undefined;
+      if (baseKey) tags['cognify.baseModelFrom'] = `MLflow param ${baseKey}`;
       const fields = await runs.describe(
-        { signer: opts.signer, hyperparameters: run.params as Record<string, JsonValue>, tags },
+        { signer: opts.signer, hyperparameters: run.params as Record<string, JsonValue>, tags, ...(baseModel ? { baseModel } : {}) },
         {
           status: MLFLOW_STATUS[run.status],
           source: { kind: 'mlflow', ref: run.runId },

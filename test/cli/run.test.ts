@@ -148,6 +148,7 @@ describe('cognify checkpoint verify', () => {
     const sharded = okJson(await cli(['checkpoint', 'hash', join(RUNS, 'sharded-full'), '--json']));
     expect(sharded.layout).toBe('hf-sharded');
     expect(sharded.files.filter((f: { role: string }) => f.role === 'model-shard')).toHaveLength(2);
+    expect(expectOk(await cli(['checkpoint', 'hash', join(RUNS, 'sharded-full')])).stdout).toContain('model-00001-of-00002.safetensors  (13 tensors, 19,520 parameters, BF16)');
     const fsdp = okJson(await cli(['checkpoint', 'hash', join(RUNS, 'fsdp-two-ranks', 'checkpoint-10'), '--json']));
     expect(fsdp.worldSize).toBe(2);
     expect(fsdp.files.find((f: { path: string }) => f.path === 'rng_state_1.pth').rank).toBe(1);
@@ -203,6 +204,9 @@ describe('cognify import mlflow', () => {
     expect(a.tags['mlflow.registeredModels']).toContain('credit-explainer version 1');
     const failed = okJson(await cli(['run', 'show', j.runs[1].name, '--json', '--metrics']));
     expect(failed.status).toBe('failed');
+    // MLflow has no base-model field: the run's base_model param names it, and the record says so.
+    expect(failed.baseModel).toMatchObject({ name: failed.hyperparameters.base_model, revision: null });
+    expect(failed.tags['cognify.baseModelFrom']).toBe('MLflow param base_model');
     // The diverged loss (nan at step 60) is kept, not dropped.
     expect(failed.metrics.some((p: { values: Record<string, unknown> }) => Object.values(p.values).includes('NaN'))).toBe(true);
   });
