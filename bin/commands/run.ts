@@ -177,10 +177,10 @@ async function signed<T>(ctx: Context, label: string, fn: (repo: Repo, signer: S
 }
 
 function written(r: RunWriteResult, what: string): string {
-  return [`${what} ${r.name} version ${r.number} (${r.status})`, `  ${r.run}`, ...(r.checkpoints + r.outputs ? [`  ${[r.checkpoints && `${r.checkpoints} checkpoint${r.checkpoints === 1 ? '' : 's'}`, r.outputs && 'the final model'].filter(Boolean).join(' and ')}: ${r.files} files, ${size(r.bytes)} hashed`] : [])].join('\n');
+  return [`${what} ${r.name} version ${r.number} (${r.status})`, `  ${r.run}`, ...r.warnings.map((w) => `  warning: ${w}`), ...(r.checkpoints + r.outputs ? [`  ${[r.checkpoints && `${r.checkpoints} checkpoint${r.checkpoints === 1 ? '' : 's'}`, r.outputs && 'the final model'].filter(Boolean).join(' and ')}: ${r.files} files, ${size(r.bytes)} hashed`] : [])].join('\n');
 }
 
-const resultJson = (r: RunWriteResult) => ({ run: r.run, name: r.name, number: r.number, status: r.status, checkpoints: r.checkpoints, outputs: r.outputs, files: r.files, bytes: r.bytes });
+const resultJson = (r: RunWriteResult) => ({ run: r.run, name: r.name, number: r.number, status: r.status, checkpoints: r.checkpoints, outputs: r.outputs, files: r.files, bytes: r.bytes, warnings: r.warnings });
 
 async function readStdin(ctx: Context): Promise<string> {
   const parts: Buffer[] = [];

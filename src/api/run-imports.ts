@@ -57,7 +57,12 @@ export async function recordTrainerRun(repo: Repo, runs: Runs, opts: RecordTrain
       const numbers = Object.fromEntries(Object.entries(values).flatMap(([k, v]) => (typeof v === 'number' ? [[k, v]] : ['NaN', 'Infinity', '-Infinity'].includes(v) ? [[k, Number(v)]] : []))) as Record<string, number>;
       if (Object.keys(numbers).length) points.push(metricPoint({ step: out.globalStep, kind: file.startsWith('eval') ? 'eval' : file.startsWith('test') ? 'test' : 'other', values: numbers }));
     }
-    return await runs.write({ name: opts.name, action: 'run.record', signer: opts.signer, fields, metrics: points, checkpoints });
+    // An adapter names the model it was trained on; a different --base-model is recorded as given, and said.
+    const warnings =
+      opts.baseModel && out.baseModel && opts.baseModel.name !== out.baseModel.name
+        ? [`the adapter names its base model ${out.baseModel.name}; the run records ${opts.baseModel.name} as given (the adapter's is kept in the tag hf.base_model_name_or_path)`]
+        : [];
+    return await runs.write({ name: opts.name, action: 'run.record', signer: opts.signer, fields, metrics: points, checkpoints, warnings });
   } catch (e) {
     throw tagCaller(e, 'runs.recordTrainer');
   }

@@ -80,6 +80,20 @@ export interface RunWriteResult {
   /** Files and bytes hashed over all of them. */
   files: number;
   bytes: number;
+  /** What a reviewer would want pointed out, recorded anyway (one dataset version in two roles, a base model other than the adapter's). */
+  warnings: string[];
+}
+
+/** One dataset version used in two roles (train and eval): the evaluation is not independent. */
+function overlapWarnings(datasets: RunFields['datasets']): string[] {
+  const roles = new Map<string, string[]>();
+  for (const d of datasets) roles.set(d.version, [...(roles.get(d.version) ?? []), d.role]);
+  const out: string[] = [];
+  for (const d of datasets) {
+    const r = roles.get(d.version)!;
+    if (r.length > 1 && r[0] === d.role) out.push(`${d.name}@${d.number} is used as ${r.join(' and ')}: the evaluation is not on held-out data`);
+  }
+  return out;
 }
 
 const zStep = z.number().int().min(0);
@@ -314,6 +328,7 @@ export class Runs {
     metrics?: MetricPoint[];
     checkpoints?: { name: string; step: number | null; prepared: PreparedCheckpoint; output: boolean }[];
     extra?: (tx: Transaction) => ObjectId;
+    warnings?: string[];
   }): Promise<RunWriteResult> {
     const number = (w.previous?.version.number ?? 0) + 1;
     const r = await this.repo.act(w.signer, w.action, (tx) => {
@@ -350,6 +365,7 @@ export class Runs {
       outputs: cps.filter((c) => c.output).length,
       files: cps.reduce((n, c) => n + c.prepared.fields.files.length, 0),
       bytes: cps.reduce((n, c) => n + c.prepared.fields.bytes, 0),
+      warnings: [...(w.warnings ?? []), ...(w.previous ? [] : overlapWarnings(w.fields.datasets))],
     };
   }
 }

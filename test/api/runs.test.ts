@@ -31,7 +31,7 @@ describe('repo.runs', () => {
     const run = await repo.runs.recordTrainer({ dir: LORA, name: 'credit-lora', datasets: [{ role: 'train', ref: 'credit@1' }], signer });
     const ev = await repo.runs.importLmEval({ file: resolve('fixtures/runs/lm-eval/results_2026-11-20T14-03-51.482913.json'), run: 'credit-lora', signer });
     const { version } = await repo.runs.resolve('credit-lora');
-    expect(run).toMatchObject({ name: 'credit-lora', number: 1, checkpoints: 2, outputs: 1 });
+    expect(run).toMatchObject({ name: 'credit-lora', number: 1, checkpoints: 2, outputs: 1, warnings: [] });
     expect(ev.gaps).toContain('privacy');
     expect(version.number).toBe(2);
     expect(version.evals).toEqual([ev.eval]);
@@ -42,6 +42,23 @@ describe('repo.runs', () => {
     expect(versions).toEqual([2, 1]);
     expect((await repo.runs.resolve('credit-lora@1')).version.evals).toEqual([]);
     expect((await repo.verify()).ok).toBe(true);
+  });
+
+  it('says when one dataset version is both train and eval, and when --base-model is not the adapter\'s', async () => {
+    const r = await repo.runs.recordTrainer({
+      dir: LORA,
+      name: 'leaky',
+      baseModel: { name: 'meta-llama/Llama-3.2-1B' },
+      datasets: [{ role: 'train', ref: 'credit@1' }, { role: 'eval', ref: 'credit' }],
+      signer: ada.signer,
+    });
+    expect(r.warnings).toEqual([
+      'the adapter names its base model HuggingFaceTB/SmolLM2-135M; the run records meta-llama/Llama-3.2-1B as given (the adapter\'s is kept in the tag hf.base_model_name_or_path)',
+      'credit@1 is used as train and eval: the evaluation is not on held-out data',
+    ]);
+    const { version } = await repo.runs.resolve('leaky');
+    expect(version.baseModel!.name).toBe('meta-llama/Llama-3.2-1B');
+    expect(version.tags['hf.base_model_name_or_path']).toBe('HuggingFaceTB/SmolLM2-135M@73b05320f8108bd153078a14331da460be9b0a6d');
   });
 
   it('with store, the checkpoint bytes come back exactly, checked against the manifest', async () => {
