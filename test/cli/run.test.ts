@@ -184,10 +184,16 @@ describe('cognify run start | event | finish', () => {
     expect(show.environment.os).toBeTruthy();
     expect(show.compute).toMatchObject({ flops: 1.04e14, gpuHours: 0.5, gpuCount: 2 });
     expect(show.compute.energyMethod).toMatch(/estimate/);
+    // --base-model-dir hashes the base model's weights (never copied) and counts its parameters.
+    const based = okJson(await cli(['run', 'start', '--name', 'based', '--base-model', 'tiny-llama@main', '--base-model-dir', join(RUNS, 'sharded-full'), '--base-model-flops', '3e18', '--json']));
+    const b = okJson(await cli(['run', 'show', based.run, '--json'])).baseModel;
+    const sharded = okJson(await cli(['checkpoint', 'hash', join(RUNS, 'sharded-full'), '--json']));
+    expect(b).toMatchObject({ name: 'tiny-llama', revision: 'main', root: sharded.root, parameters: 19_520 + 7_264, trainingFlops: 3e18 });
+    expect(b.files.map((f: { path: string; sha256: string }) => [f.path, f.sha256])).toEqual(sharded.files.map((f: { path: string; sha256: string }) => [f.path, f.sha256]));
     expect(show.endedAt).not.toBeNull();
     expectError(await cli(['run', 'event', 'live'], { input: '{"type":"params","values":{"a":1}}' }), 'INPUT_INVALID', 2);
     const list = okJson(await cli(['run', 'list', '--json']));
-    expect(list.map((r: { name: string }) => r.name).sort()).toEqual(['live', 'lora']);
+    expect(list.map((r: { name: string }) => r.name).sort()).toEqual(['based', 'live', 'lora']);
   });
 });
 
