@@ -96,7 +96,7 @@ const COMMANDS: Record<string, Command> = {
       '  --dataset train=<ref> [--dataset eval=<ref>] [--code <dir>] [--store]   a finished Trainer run, every checkpoint hashed',
       'run start --name <run> [--base-model <name>[@rev]] [--dataset role=<ref>]... [--code <dir>]',
       '  [--param k=v]... [--params FILE.json] [--python V] [--requirements FILE] [--gpu MODEL] [--gpus N]',
-      'run event <run>              one JSON event on stdin: {"type":"metrics","step":10,"values":{"loss":1.2}}',
+      'run event <run>              one JSON event on stdin, or several as JSON Lines (one version): {"type":"metrics","step":10,"values":{"loss":1.2}}',
       '  {"type":"checkpoint","dir":"out/checkpoint-500"}  {"type":"params","values":{...}}  {"type":"status","status":"failed"}',
       'run finish <run> [--output <dir>] [--store] [--status finished|failed|killed]',
       '  compute flags (record, start, finish): --flops N --gpu-hours H --gpu MODEL --gpus N --gpu-watts W --pue P',

@@ -201,6 +201,28 @@ function runJson(v: RunObject): unknown {
   return j;
 }
 
+/** stdin of `run event`: one JSON event, or JSON Lines of events (blank lines ignored). */
+function eventsOf(text: string): unknown[] {
+  const example = 'send e.g. {"type":"metrics","step":10,"values":{"loss":1.2}}, or one such event per line';
+  if (!text.trim()) throw new InputError('INPUT_INVALID', `run event: nothing on stdin; ${example}`, {});
+  try {
+    return [JSON.parse(text)];
+  } catch {
+    // not one JSON value: JSON Lines, then
+  }
+  const out: unknown[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.trim()) continue;
+    try {
+      out.push(JSON.parse(lines[i]!));
+    } catch (e) {
+      throw new InputError('INPUT_INVALID', `run event: stdin line ${i + 1} is not a JSON event (${(e as Error).message}); ${example}`, { line: i + 1 });
+    }
+  }
+  return out;
+}
+
 function fmtValue(v: unknown): string {
   return typeof v === 'number' ? (Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(Math.round(v * 1e6) / 1e6)) : String(v);
 }
@@ -263,19 +285,15 @@ export async function run(ctx: Context): Promise<void> {
       return;
     }
     case 'event': {
-      const [name] = need(args, 1, 'cognify run event <run>   (one JSON event on stdin)');
-      const text = await readStdin(ctx);
-      let event: unknown;
-      try {
-        event = JSON.parse(text);
-      } catch (e) {
-        throw new InputError('INPUT_INVALID', `run event: stdin is not one JSON event (${(e as Error).message}); send e.g. {"type":"metrics","step":10,"values":{"loss":1.2}}`, {});
+      const [name] = need(args, 1, 'cognify run event <run>   (one JSON event, or several as JSON Lines, on stdin)');
+      const events = eventsOf(await readStdin(ctx));
+      for (const event of events) {
+        if (event && typeof event === 'object' && (event as { type?: unknown }).type === 'checkpoint' && typeof (event as { dir?: unknown }).dir === 'string') {
+          (event as { dir: string }).dir = resolve(ctx.io.cwd, (event as { dir: string }).dir);
+        }
       }
-      if (event && typeof event === 'object' && (event as { type?: unknown }).type === 'checkpoint' && typeof (event as { dir?: unknown }).dir === 'string') {
-        (event as { dir: string }).dir = resolve(ctx.io.cwd, (event as { dir: string }).dir);
-      }
-      const r = await signed(ctx, 'hashing', (repo, signer, progress) => repo.runs.event(name!, event as RunEvent, { ...progress, signer }));
-      ctx.out(resultJson(r), written(r, 'Recorded an event:'));
+      const r = await signed(ctx, 'hashing', (repo, signer, progress) => repo.runs.events(name!, events as RunEvent[], { ...progress, signer }));
+      ctx.out(resultJson(r), written(r, `Recorded ${events.length === 1 ? 'an event' : `${events.length} events`}:`));
       return;
     }
     case 'finish': {

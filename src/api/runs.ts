@@ -96,6 +96,8 @@ function overlapWarnings(datasets: RunFields['datasets']): string[] {
   return out;
 }
 
+/** Events per `run event` call (one version); a training loop flushes its buffer well below this. */
+export const MAX_EVENTS = 10_000;
 const zStep = z.number().int().min(0);
 /** A metric value; a loss that went NaN is evidence, so non-finite values are taken too (JSON carries them as "NaN", "Infinity", "-Infinity"). */
 const zMetricValue = z.union([z.number(), z.nan(), z.literal(Number.POSITIVE_INFINITY), z.literal(Number.NEGATIVE_INFINITY), z.enum(['NaN', 'Infinity', '-Infinity']).transform(Number)]);
@@ -200,32 +202,49 @@ export class Runs {
   }
 
   /** Add one event to a running run. */
-  async event(name: string, event: RunEvent, opts: { signer: Signer; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<RunWriteResult> {
+  event(name: string, event: RunEvent, opts: { signer: Signer; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<RunWriteResult> {
+    return this.events(name, [event], opts);
+  }
+
+  /**
+   * Add events to a running run as one version, in order: metric points (one segment), parameters,
+   * checkpoints (each hashed before anything is written), a failure. A training loop that batches
+   * its log lines pays for one signed version per batch, not per line.
+   */
+  async events(name: string, events: readonly RunEvent[], opts: { signer: Signer; onProgress?: (done: number, total: number) => void; signal?: AbortSignal }): Promise<RunWriteResult> {
     try {
-      const parsed = runEventSchema.safeParse(event);
-      if (!parsed.success) {
-        const i = parsed.error.issues[0]!;
-        throw new InputError('INPUT_INVALID', `run event: ${i.path.join('.') || '(root)'}: ${i.message}; see cognify run event --help for the event shapes`, {});
-      }
-      const ev = parsed.data;
+      if (!Array.isArray(events) || events.length === 0) throw new InputError('INPUT_INVALID', 'run event: no event given; send one JSON event, or several as JSON Lines', {});
+      if (events.length > MAX_EVENTS) throw new InputError('INPUT_INVALID', `run event: ${events.length} events in one call; send at most ${MAX_EVENTS}`, {});
+      const parsed = events.map((event, n) => {
+        const r = runEventSchema.safeParse(event);
+        if (r.success) return r.data;
+        const i = r.error.issues[0]!;
+        const where = events.length > 1 ? `event ${n + 1}: ` : '';
+        throw new InputError('INPUT_INVALID', `run event: ${where}${i.path.join('.') || '(root)'}: ${i.message}; see cognify run --help for the event shapes`, { event: n + 1 });
+      });
       const prev = await this.running(name);
       const f = { ...fieldsOf(prev.version) };
-      const write: Parameters<Runs['write']>[0] = { name, action: 'run.event', signer: opts.signer, fields: f, previous: prev };
-      if (ev.type === 'metrics') write.metrics = [metricPoint({ ...ev, kind: ev.split ?? (Object.keys(ev.values).some((k) => k.startsWith('eval_')) ? 'eval' : 'train') })];
-      else if (ev.type === 'params') f.hyperparameters = { ...f.hyperparameters, ...(toCborJson(ev.values) as Record<string, JsonValue>) };
-      else if (ev.type === 'status') {
-        f.status = ev.status;
-        f.endedAt = this.repo.now();
-        if (ev.message) f.message = ev.message;
-      } else {
-        const cpName = ev.name ?? ev.dir.split(/[\\/]/).filter(Boolean).pop()!;
-        if (f.checkpoints.some((c) => c.name === cpName)) throw new InputError('INPUT_INVALID', `run ${name} already records a checkpoint "${cpName}"; give the event another "name"`, { name: cpName });
-        const numbered = /-(\d+)$/.exec(cpName); // checkpoint-500: the Trainer's naming
-        const step = ev.step ?? (numbered ? Number(numbered[1]) : null);
-        const prepared = await prepareCheckpoint(this.repo, { dir: ev.dir, store: ev.store === true, ...progressOptions(opts) });
-        write.checkpoints = [{ name: cpName, step, prepared, output: false }];
+      const points: MetricPoint[] = [];
+      const checkpoints: NonNullable<Parameters<Runs['write']>[0]['checkpoints']> = [];
+      for (const ev of parsed) {
+        if (f.status !== 'running') throw new InputError('INPUT_INVALID', `run event: a "${ev.type}" event after the run was marked ${f.status}; put the status event last`, {});
+        if (ev.type === 'metrics') points.push(metricPoint({ ...ev, kind: ev.split ?? (Object.keys(ev.values).some((k) => k.startsWith('eval_')) ? 'eval' : 'train') }));
+        else if (ev.type === 'params') f.hyperparameters = { ...f.hyperparameters, ...(toCborJson(ev.values) as Record<string, JsonValue>) };
+        else if (ev.type === 'status') {
+          f.status = ev.status;
+          f.endedAt = this.repo.now();
+          if (ev.message) f.message = ev.message;
+        } else {
+          const cpName = ev.name ?? ev.dir.split(/[\\/]/).filter(Boolean).pop()!;
+          if (f.checkpoints.some((c) => c.name === cpName) || checkpoints.some((c) => c.name === cpName)) {
+            throw new InputError('INPUT_INVALID', `run ${name} already records a checkpoint "${cpName}"; give the event another "name"`, { name: cpName });
+          }
+          const numbered = /-(\d+)$/.exec(cpName); // checkpoint-500: the Trainer's naming
+          const step = ev.step ?? (numbered ? Number(numbered[1]) : null);
+          checkpoints.push({ name: cpName, step, prepared: await prepareCheckpoint(this.repo, { dir: ev.dir, store: ev.store === true, ...progressOptions(opts) }), output: false });
+        }
       }
-      return await this.write(write);
+      return await this.write({ name, action: 'run.event', signer: opts.signer, fields: f, previous: prev, metrics: points, checkpoints });
     } catch (e) {
       throw tagCaller(e, 'runs.event');
     }

@@ -173,13 +173,25 @@ describe('cognify run start | event | finish', () => {
     expectError(await cli(['run', 'event', 'live'], { input: JSON.stringify({ type: 'checkpoint', dir: join(LORA, 'checkpoint-40') }) }), 'INPUT_INVALID', 2);
     expectError(await cli(['run', 'event', 'nope'], { input: '{"type":"params","values":{"a":1}}' }), 'NOT_FOUND', 3);
     expect(await snapshot(dir)).toEqual(before);
+    // Several events as JSON Lines: one version; a bad line is named and nothing is written.
+    const batch = [
+      { type: 'metrics', step: 50, values: { loss: 1.8 } },
+      { type: 'metrics', step: 60, values: { loss: 'NaN' } },
+      { type: 'params', values: { warmup_steps: 5 } },
+    ].map((e) => JSON.stringify(e)).join('\n');
+    expect(okJson(await cli(['run', 'event', 'live', '--json'], { input: `${batch}\n` }))).toMatchObject({ number: 5 });
+    const unchanged = await snapshot(dir);
+    expect(expectError(await cli(['run', 'event', 'live'], { input: `${batch}\n{"type":"metrics"\n` }), 'INPUT_INVALID', 2)).toContain('line 4');
+    expect(expectError(await cli(['run', 'event', 'live'], { input: '{"type":"status","status":"failed"}\n{"type":"params","values":{}}' }), 'INPUT_INVALID', 2)).toContain('status event last');
+    expect(await snapshot(dir)).toEqual(unchanged);
     const f = okJson(await cli(['run', 'finish', 'live', '--output', join(LORA, 'checkpoint-80'), '--flops', '1.04e14', '--gpu-hours', '0.5', '--gpu', 'NVIDIA H100 SXM', '--json']));
-    expect(f).toMatchObject({ number: 5, status: 'finished', outputs: 1 });
+    expect(f).toMatchObject({ number: 6, status: 'finished', outputs: 1 });
     const show = okJson(await cli(['run', 'show', 'live', '--json', '--metrics']));
-    expect(show.metrics).toHaveLength(2);
+    expect(show.metrics).toHaveLength(4);
+    expect(show.metrics[3].values).toEqual({ loss: 'NaN' });
     expect(show.metrics[0]).toMatchObject({ step: 10, epoch: 0.25, kind: 'train', values: { loss: 2.1 } });
     expect(show.metrics[1].kind).toBe('eval');
-    expect(show.hyperparameters).toEqual({ learning_rate: 0.0002, optim: 'adamw_torch' });
+    expect(show.hyperparameters).toEqual({ learning_rate: 0.0002, optim: 'adamw_torch', warmup_steps: 5 });
     expect(show.environment).toMatchObject({ python: '3.11.7', gpuCount: 2 });
     expect(show.environment.os).toBeTruthy();
     expect(show.compute).toMatchObject({ flops: 1.04e14, gpuHours: 0.5, gpuCount: 2 });
