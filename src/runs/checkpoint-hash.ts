@@ -12,7 +12,7 @@
 // `crypto.createSha256()`; callers with Node worker threads pass src/node/hash-pool.ts hashFiles
 // (src/runs does not import src/node). Either way a file whose size or mtime changes while it is
 // read is refused.
-import { lstat, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { CryptoProvider } from '../core/crypto-provider.js';
 import { toHex } from '../core/bytes.js';
@@ -20,6 +20,7 @@ import { encode } from '../core/cbor.js';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { checkShardSet, classifyCheckpointFile, crossCheckIndex, worldSizeOf } from './checkpoint-layout.js';
 import { readSafetensorsHeader } from './safetensors.js';
+import { readSmallFile } from './small-file.js';
 
 export interface TensorSummary {
   /** Tensors in the header (`__metadata__` excluded). */
@@ -135,12 +136,17 @@ function _dirOf(path: string): string {
 async function _checkIndexes(dir: string, paths: readonly string[]): Promise<void> {
   for (const p of paths) {
     if (!_INDEX.test(p) || classifyCheckpointFile(p).role !== 'index') continue;
-    const full = join(dir, p);
-    const { size } = await lstat(full);
-    if (size > MAX_INDEX_BYTES) throw new InputError('INPUT_INVALID', `${p} is ${size} bytes, too large for a shard index; remove it or check the export`, { path: p, size });
+    const text = await readSmallFile(join(dir, p), {
+      cap: MAX_INDEX_BYTES,
+      what: 'shard index',
+      limitFor: 'a shard index',
+      hint: 're-export or re-download it',
+      name: p,
+      data: { path: p },
+    });
     let index: unknown;
     try {
-      index = JSON.parse(await readFile(full, 'utf8'));
+      index = JSON.parse(text);
     } catch (e) {
       throw new InputError('INPUT_INVALID', `${p} is not valid JSON; re-export or re-download it`, { path: p }, e);
     }

@@ -30,13 +30,14 @@
 //   is about 13 MB at ~130 bytes an entry); the small side files (results, configs) are capped at
 //   8 MiB.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { classifyCheckpointFile } from './checkpoint-layout.js';
 import { parsePythonJson, PythonJsonError } from './python-json.js';
+import { readSmallFile } from './small-file.js';
 
 export type NonFiniteToken = 'NaN' | 'Infinity' | '-Infinity';
 
@@ -111,31 +112,16 @@ async function _statOrNull(path: string): Promise<Stats | null> {
 
 /** Read and parse a JSON file of at most `cap` bytes. */
 async function _readJson(path: string, cap: number): Promise<unknown> {
-  const st = await _statOrNull(path);
-  if (st === null) throw new InputError('INPUT_INVALID', `${path}: disappeared while being read; retry when nothing is writing to it`, { path });
-  if (st.size > cap) {
-    throw new InputError(
-      'INPUT_INVALID',
-      `${path}: ${st.size} bytes is over the ${cap / 1024 / 1024} MiB limit for this file; check that it is the file the Trainer wrote`,
-      { path, size: st.size, limit: cap },
-    );
-  }
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError('INPUT_INVALID', `${path}: cannot read (${code}); check the path and permissions`, { path }, e);
-  }
-  if (bytes.length > cap) {
-    throw new InputError('INPUT_INVALID', `${path}: grew past the ${cap / 1024 / 1024} MiB limit while being read`, { path, limit: cap });
-  }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new InputError('INPUT_INVALID', `${path}: not valid UTF-8; the file is damaged, restore it from the training run's storage`, { path });
+    text = await readSmallFile(path, { cap, what: 'Trainer output file', hint: 'check that it is the file the Trainer wrote' });
+  } catch (e) {
+    // Every caller listed the file a moment ago, so missing now means something is still writing.
+    if (e instanceof NotFoundError) throw new InputError('INPUT_INVALID', `${path}: disappeared while being read; retry when nothing is writing to it`, { path }, e);
+    throw e;
   }
+  // A leading byte order mark (an editor's; Python's json writes none) is dropped, not refused.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return parsePythonJson(text);
   } catch (e) {

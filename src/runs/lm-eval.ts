@@ -21,9 +21,9 @@
 // (python-json.ts parses the file, with allowNan off).
 // Descriptive fields (n-shot, versions, ...) are read when they have the documented type; a section
 // that is not an object at all means the file is not what it claims to be and is refused.
-import { open } from 'node:fs/promises';
-import { InputError, NotFoundError } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
 import { MAX_JSON_DEPTH, parsePythonJson, PythonJsonError } from './python-json.js';
+import { readSmallFile } from './small-file.js';
 
 /** Larger than any aggregated results file (a full MMLU + BBH run is under 1 MiB); a samples dump is not one. */
 export const MAX_RESULTS_BYTES = 64 * 2 ** 20;
@@ -238,26 +238,12 @@ export function parseLmEvalResults(text: string, name: string): LmEvalResults {
 
 /** Reads and parses a results file; refuses anything over MAX_RESULTS_BYTES before reading it. */
 export async function readLmEvalResults(path: string): Promise<LmEvalResults> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotFoundError('NOT_FOUND', `no lm-eval results file ${path}; ${WHAT_TO_GIVE}`, { file: path }, e);
-    throw new InputError('INPUT_INVALID', `cannot read lm-eval results file ${path}: ${(e as Error).message}`, { file: path }, e);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new InputError('INPUT_INVALID', `${path} is not a file; ${WHAT_TO_GIVE}`, { file: path });
-    if (st.size > MAX_RESULTS_BYTES) {
-      throw new InputError(
-        'INPUT_INVALID',
-        `${path} is ${st.size} bytes, over the ${MAX_RESULTS_BYTES / 2 ** 20} MiB limit for a results file (they are usually under 1 MiB; per-sample logs go to samples_*.jsonl); ${WHAT_TO_GIVE}`,
-        { file: path, size: st.size, limit: MAX_RESULTS_BYTES },
-      );
-    }
-    return parseLmEvalResults(await fh.readFile('utf8'), path);
-  } finally {
-    await fh.close();
-  }
+  const text = await readSmallFile(path, {
+    cap: MAX_RESULTS_BYTES,
+    what: 'lm-eval results file',
+    limitFor: 'a results file (they are usually under 1 MiB; per-sample logs go to samples_*.jsonl)',
+    hint: WHAT_TO_GIVE,
+    data: { file: path },
+  });
+  return parseLmEvalResults(text, path);
 }

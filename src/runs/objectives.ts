@@ -12,11 +12,11 @@
 // installed CLI. eval-objectives.yaml stays the readable copy to start a custom mapping from, and
 // test/runs/objectives.test.ts fails unless the two are byte for byte equal.
 import { SHIPPED_OBJECTIVE_MAPPING_YAML } from './eval-objectives.js';
-import { stat, readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { InputError, NotFoundError } from '../core/errors.js';
+import { InputError } from '../core/errors.js';
 import type { EvalMetric, EvalTask } from './lm-eval.js';
+import { readSmallFile } from './small-file.js';
 
 /** Objective ids: lowercase words joined by "-" (factual-accuracy). */
 export const OBJECTIVE_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -254,18 +254,14 @@ export function parseObjectiveMapping(text: string, name: string): ObjectiveMapp
 /** The mapping at `path`, or the shipped one. */
 export async function loadObjectiveMapping(path?: string): Promise<ObjectiveMapping> {
   if (path === undefined) return parseObjectiveMapping(SHIPPED_OBJECTIVE_MAPPING_YAML, SHIPPED_MAPPING_NAME);
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw new InputError('INPUT_INVALID', `${path} is not a file; give an objectives mapping YAML file`, { file: path });
-    if (st.size > MAX_MAPPING_BYTES) {
-      throw new InputError('INPUT_INVALID', `${path} is ${st.size} bytes, too large for an objectives mapping (at most ${MAX_MAPPING_BYTES} bytes); give the mapping YAML file`, { file: path, size: st.size });
-    }
-    return parseObjectiveMapping(await readFile(path, 'utf8'), path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError('NOT_FOUND', `no objectives mapping file ${path}; give a YAML file shaped like the shipped eval-objectives.yaml`, { file: path }, e);
-    if (e instanceof InputError) throw e;
-    throw new InputError('INPUT_INVALID', `cannot read objectives mapping ${path}: ${(e as Error).message}`, { file: path }, e);
-  }
+  const text = await readSmallFile(path, {
+    cap: MAX_MAPPING_BYTES,
+    what: 'objectives mapping file',
+    limitFor: 'an objectives mapping',
+    hint: 'give a YAML file shaped like the shipped eval-objectives.yaml',
+    data: { file: path },
+  });
+  return parseObjectiveMapping(text, path);
 }
 
 /** Which way is better for one check: the mapping's word and the file's must agree when both exist. */
