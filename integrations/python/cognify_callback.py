@@ -5,11 +5,16 @@
 
 * ``on_train_begin``: ``run start`` -- base model, datasets, hyperparameters (``args.to_dict()``),
   code provenance (git), Python version, ``pip freeze``, GPU model and count;
-* ``on_log`` / ``on_evaluate``: one ``metrics`` event per call;
-* ``on_save``: one ``checkpoint`` event, which hashes every file of ``checkpoint-<step>``;
-* ``on_train_end``: ``run finish`` with the FLOPs the Trainer counted (``state.total_flos``) and
-  GPU-hours, and the final model -- or, with ``finish_on_train_end=False``, nothing yet: call
-  ``finalize(output_dir)`` after ``trainer.save_model(output_dir)``.
+* ``on_log`` / ``on_evaluate``: one ``metrics`` event each, buffered: sent (``run event`` with
+  the events as JSON Lines, one signed version for all of them) when ``batch_size`` events are
+  waiting, when ``flush_seconds`` have passed since the last send, at the next ``on_save``, at the
+  end of training, on ``flush()``, and -- best effort -- when the interpreter exits;
+* ``on_save``: the buffered metrics and one ``checkpoint`` event (which hashes every file of
+  ``checkpoint-<step>``) in one call, so the checkpoint's version holds the metrics logged before it;
+* ``on_train_end``: the buffered metrics, then ``run finish`` with the FLOPs the Trainer counted
+  (``state.total_flos``) and GPU-hours, and the final model -- or, with
+  ``finish_on_train_end=False``, only the metrics: call ``finalize(output_dir)`` after
+  ``trainer.save_model(output_dir)``.
 
 Only the main process (``state.is_world_process_zero``) writes. A CLI failure raises
 ``CognifyError`` (an audit record must not silently miss events) unless ``strict=False``, which
@@ -20,6 +25,7 @@ See README.md beside this file.
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
@@ -32,10 +38,13 @@ import time
 import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
-__all__ = ["CognifyCallback", "CognifyError", "CognifyWarning", "DEFAULT_COMMAND"]
+__all__ = ["CognifyCallback", "CognifyError", "CognifyWarning", "DEFAULT_COMMAND", "MAX_EVENTS"]
 
 #: How the CLI is started when neither ``cognify=`` nor ``COGNIFY_CLI`` says otherwise.
 DEFAULT_COMMAND = ("npx", "--no-install", "cognify")
+
+#: The most events ``cognify run event`` takes in one call (``MAX_EVENTS`` in src/api/runs.ts).
+MAX_EVENTS = 10_000
 
 try:  # The Trainer's checkpoint directory prefix (transformers.trainer_utils.PREFIX_CHECKPOINT_DIR).
     from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR  # type: ignore
@@ -165,6 +174,11 @@ class CognifyCallback(_CallbackBase):
             model's files (the best checkpoint when ``load_best_model_at_end`` loaded it, else the
             checkpoint saved at the last step, if any) as its output. False: ``on_train_end``
             leaves the run open; call ``finalize(output_dir)`` after ``trainer.save_model()``.
+        batch_size: metrics events sent per ``run event`` call (one signed version), 1 to
+            ``MAX_EVENTS``; default 100. 1: every ``on_log`` / ``on_evaluate`` is its own call.
+        flush_seconds: also send the buffered metrics when an event is added this many seconds
+            (or more) after the last send; default 60. 0: send every event at once (like
+            ``batch_size=1``); None: no time limit. Checked only when an event is added.
     """
 
     def __init__(
@@ -180,8 +194,16 @@ class CognifyCallback(_CallbackBase):
         env: Optional[Mapping[str, str]] = None,
         strict: bool = True,
         finish_on_train_end: bool = True,
+        batch_size: int = 100,
+        flush_seconds: Optional[float] = 60.0,
     ):
         super().__init__()
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_EVENTS:
+            raise ValueError(f"batch_size must be an integer from 1 to {MAX_EVENTS}, got {batch_size!r}")
+        if flush_seconds is not None and (isinstance(flush_seconds, bool) or not isinstance(flush_seconds, (int, float)) or not flush_seconds >= 0):
+            raise ValueError(f"flush_seconds must be a number of seconds >= 0, or None, got {flush_seconds!r}")
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
         self.repo = os.path.abspath(os.fspath(repo))
         self.run = run
         self.base_model = base_model
@@ -215,6 +237,9 @@ class CognifyCallback(_CallbackBase):
         self._gpu: Optional[str] = None
         self._gpus: Optional[int] = None
         self._warned_closed = False
+        self._buffer: List[Dict[str, Any]] = []  # metrics events not sent yet
+        self._last_flush = time.monotonic()
+        self._exit_pid: Optional[int] = None  # the process whose atexit hook flushes the buffer
 
     # ---- the CLI ------------------------------------------------------------------------
 
@@ -390,7 +415,75 @@ class CognifyCallback(_CallbackBase):
         epoch = _number(getattr(state, "epoch", None))
         if epoch is not None:
             event["epoch"] = epoch
-        self._call(["run", "event", self.run_name], json.dumps(event, allow_nan=False))
+        self._buffer.append(event)
+        self._arm_exit_flush()
+        if len(self._buffer) >= self.batch_size or (self.flush_seconds is not None and time.monotonic() - self._last_flush >= self.flush_seconds):
+            self._send()
+
+    # ---- the buffer ---------------------------------------------------------------------------
+
+    def _send(self, *tail: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """One ``run event`` call: the buffered metrics, then ``tail`` (a checkpoint event), as JSON Lines.
+
+        The buffer is emptied before the call: the events of a failed call are reported (raised,
+        or warned with strict=False) and not sent again, so a call the CLI half-completed cannot
+        record them twice. Returns the CLI's result; None when there was nothing to send or it failed.
+        """
+        events, self._buffer = [*self._buffer, *tail], []
+        if not events:
+            return None
+        try:
+            return self._cli(["run", "event", self.run_name], "".join(json.dumps(e, allow_nan=False) + "\n" for e in events))
+        except CognifyError as e:
+            lost = len(events) - len(tail)
+            if lost:
+                e.args = (f"{e} ({lost} buffered metrics event{'' if lost == 1 else 's'} not recorded)",)
+            self._fail(e)
+            return None
+        finally:
+            self._last_flush = time.monotonic()
+
+    def flush(self) -> Optional[Dict[str, Any]]:
+        """Send the buffered metrics now, in one ``run event`` call (one signed run version).
+
+        Returns the CLI's result (``{"run", "name", "number", "status", ...}``), or None when
+        nothing was buffered (always on other ranks). A failure raises ``CognifyError`` (warns
+        with ``strict=False``); those events are not sent again.
+        """
+        if not self._buffer or self.run_name is None:
+            return None
+        return self._send()
+
+    def _arm_exit_flush(self) -> None:
+        """Register (once) the atexit hook that sends what is still buffered when the interpreter exits."""
+        if self._exit_pid is None:
+            self._exit_pid = os.getpid()
+            atexit.register(self._flush_at_exit)
+
+    def _disarm_exit_flush(self) -> None:
+        if self._exit_pid is not None:
+            atexit.unregister(self._flush_at_exit)
+            self._exit_pid = None
+
+    def _flush_at_exit(self) -> None:
+        """atexit: training raised (or the run was never finished) with metrics still buffered."""
+        # A forked child inherits the hook and a copy of the buffer: only the process that buffered sends.
+        if not self._buffer or self.run_name is None or os.getpid() != self._exit_pid:
+            return
+        events, self._buffer = self._buffer, []
+        n = f"{len(events)} buffered metrics event{'' if len(events) == 1 else 's'}"
+        try:
+            self._cli(["run", "event", self.run_name], "".join(json.dumps(e, allow_nan=False) + "\n" for e in events))
+            msg = f"cognify: at exit, recorded {n} of run {self.run_name}, which is still running (record a failure with fail())"
+        except Exception as e:
+            msg = f"cognify: at exit, {n} of run {self.run_name} could not be recorded: {e}"
+        try:
+            warnings.warn(msg, CognifyWarning, stacklevel=2)
+        except Exception:  # warnings turned into errors: still say it
+            try:
+                sys.stderr.write(f"{msg}\n")
+            except Exception:
+                pass
 
     # ---- Trainer hooks --------------------------------------------------------------------
 
@@ -441,6 +534,7 @@ class CognifyCallback(_CallbackBase):
             try:
                 self.started = self._cli(argv)
                 self.run_name = name
+                self._last_flush = time.monotonic()
             except CognifyError as e:
                 self._start_failed = True
                 if e.code == "INPUT_INVALID" and "exists already" in str(e):
@@ -483,11 +577,14 @@ class CognifyCallback(_CallbackBase):
         path = os.path.abspath(os.path.join(args.output_dir, folder))
         self._last_save = (step, path)
         if folder in self._checkpoints:
+            self._send()  # no new checkpoint, but a save is where the record catches up
             return None
         if not os.path.isdir(path):
+            self._send()
             self._fail(CognifyError(f"cognify run event: the Trainer saved step {step}, but there is no directory {path} to record"))
             return None
-        if self._call(["run", "event", self.run_name], json.dumps({"type": "checkpoint", "dir": path, "step": step})) is not None:
+        # The metrics logged so far, then the checkpoint: one version that holds both.
+        if self._send({"type": "checkpoint", "dir": path, "step": step}) is not None:
             self._checkpoints.add(folder)
         return None
 
@@ -499,6 +596,7 @@ class CognifyCallback(_CallbackBase):
         flops = _number(getattr(state, "total_flos", None))
         self._flops = flops if flops is not None and flops > 0 else None
         if not self.finish_on_train_end:
+            self._send()  # training is over: what it logged reaches the record now
             return None
         output = None
         best = getattr(state, "best_model_checkpoint", None)
@@ -547,6 +645,22 @@ class CognifyCallback(_CallbackBase):
     # ---- ending the run by hand -------------------------------------------------------------
 
     def _finish(self, output: Optional[str], status: str, message: Optional[str]) -> Optional[Dict[str, Any]]:
+        """Send the buffered metrics, then ``run finish`` (which also records compute and the output)."""
+        if status == "finished":
+            self._send()  # strict: a failure raises here, and the run stays open
+        else:
+            try:
+                self._send()
+            except CognifyError:
+                # fail(): the failure is what matters most; record it, then report the lost metrics.
+                try:
+                    self._finish_call(output, status, message)
+                except CognifyError:
+                    pass
+                raise
+        return self._finish_call(output, status, message)
+
+    def _finish_call(self, output: Optional[str], status: str, message: Optional[str]) -> Optional[Dict[str, Any]]:
         argv = ["run", "finish", self.run_name, f"--status={status}"]
         if output:
             argv.append(f"--output={os.path.abspath(output)}")
@@ -559,6 +673,7 @@ class CognifyCallback(_CallbackBase):
         r = self._call(argv)
         if r is not None:
             self.finished = r
+            self._disarm_exit_flush()
         return r
 
     def _may_end(self, what: str) -> bool:

@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import textwrap
 import unittest
 import warnings
 from pathlib import Path
@@ -24,7 +25,8 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cognify_callback import CognifyCallback, CognifyError, CognifyWarning  # noqa: E402
+import cognify_callback  # noqa: E402
+from cognify_callback import MAX_EVENTS, CognifyCallback, CognifyError, CognifyWarning  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI_JS = ROOT / "bin" / "cognify.js"
@@ -358,6 +360,101 @@ class TestWhoWrites(CliTestCase):
         self.assertIn("cannot start the Cognify CLI", str(caught.exception))
 
 
+class TestBatching(CliTestCase):
+    """Metrics are buffered and sent as JSON Lines: fewer run versions, the same points."""
+
+    def versions(self, run):
+        """(number, points, checkpoint names) of every version of the run, from run show <run>@N."""
+        last = self.cli("run", "show", run, repo=self.repo)["number"]
+        out = []
+        for n in range(1, last + 1):
+            v = self.cli("run", "show", f"{run}@{n}", repo=self.repo)
+            out.append((v["number"], v["metrics"], [c["name"] for c in v["checkpoints"]]))
+        return out
+
+    def test_batches_of_three_then_a_save(self):
+        cb = self.callback(run="batched-3", batch_size=3)
+        trainer = FakeTrainer(FakeArgs(self.tmp / "out" / "batched-3"), FakeState(), cb)
+        trainer.hook("on_train_begin")
+        for _ in range(7):
+            trainer.step()
+            trainer.train_log()
+        trainer.save()  # the 7th point and checkpoint-7 in one call
+        # By hand: start is version 1; logs 1-3 are version 2, logs 4-6 version 3; the save sends
+        # log 7 with the checkpoint: version 4. Four versions, where batch_size=1 makes nine.
+        self.assertEqual(self.versions("batched-3"), [(1, 0, []), (2, 3, []), (3, 6, []), (4, 7, ["checkpoint-7"])])
+        log = [e for e in self.cli("log", repo=self.repo) if e["details"].get("name") == "batched-3"]
+        self.assertEqual([e["action"] for e in log], ["run.start", "run.event", "run.event", "run.event"])
+        points = self.cli("run", "show", "batched-3", "--metrics", repo=self.repo)["metrics"]
+        self.assertEqual(len(points), trainer.points)
+        self.assertEqual([(p["step"], p["kind"]) for p in points], [(s, "train") for s in range(1, 8)])
+        self.assertEqual([p["values"]["loss"] for p in points], [2.0 - s / 10 for s in range(1, 8)])
+        self.assertEqual(points[3]["epoch"], 1.0)
+
+    def test_a_save_sends_the_metrics_logged_before_it(self):
+        cb = self.callback(run="save-flushes")  # default batch_size=100, flush_seconds=60
+        trainer = FakeTrainer(FakeArgs(self.tmp / "out" / "save-flushes"), FakeState(), cb)
+        trainer.train(steps=2, save_at=(2,), log_at=(1, 2), eval_at=(2,), eval_direct_at=())
+        # start; at the save, 2 train logs + 1 evaluation + the checkpoint as ONE version; the final
+        # train log sent at on_train_end, then run finish.
+        self.assertEqual(self.versions("save-flushes"), [(1, 0, []), (2, 3, ["checkpoint-2"]), (3, 4, ["checkpoint-2"]), (4, 4, ["checkpoint-2"])])
+        show = self.cli("run", "show", "save-flushes", "--metrics", repo=self.repo)
+        self.assertEqual(show["status"], "finished")
+        self.assertEqual([(p["step"], p["kind"]) for p in show["metrics"]], [(1, "train"), (2, "train"), (2, "eval"), (2, "train")])
+        self.assertEqual(len(show["metrics"]), trainer.points)
+
+    def test_flush_seconds_zero_sends_every_event(self):
+        cb = self.callback(run="flush-zero", batch_size=100, flush_seconds=0)
+        trainer = FakeTrainer(FakeArgs(self.tmp / "out" / "flush-zero"), FakeState(), cb)
+        trainer.hook("on_train_begin")
+        for _ in range(3):
+            trainer.step()
+            trainer.train_log()
+        self.assertIsNone(cb.flush())  # nothing left to send
+        self.assertEqual(self.versions("flush-zero"), [(1, 0, []), (2, 1, []), (3, 2, []), (4, 3, [])])
+
+    def test_exit_after_an_exception_sends_the_buffer(self):
+        script = textwrap.dedent(
+            """
+            import json, sys
+            from types import SimpleNamespace
+            sys.path.insert(0, sys.argv[2])
+            from cognify_callback import CognifyCallback
+            cfg = json.loads(sys.argv[1])
+            cb = CognifyCallback(repo=cfg["repo"], run="crashed", cognify=cfg["cli"], env=cfg["env"], code_dir=None, record_environment=False, batch_size=100)
+            args = SimpleNamespace(output_dir="out", run_name=None, learning_rate=1e-4)
+            state = SimpleNamespace(global_step=0, epoch=0.0, total_flos=0.0, is_world_process_zero=True)
+            cb.on_train_begin(args, state, None)
+            for step in (1, 2):
+                state.global_step, state.epoch = step, step / 4
+                cb.on_log(args, state, None, logs={"loss": 2.0 - step / 10, "epoch": state.epoch})
+            raise RuntimeError("CUDA out of memory (simulated)")  # and no callback.fail()
+            """
+        )
+        cfg = {"repo": str(self.repo), "cli": cli_command(), "env": self.env}
+        p = subprocess.run([sys.executable, "-c", script, json.dumps(cfg), str(Path(__file__).resolve().parent)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("RuntimeError: CUDA out of memory (simulated)", p.stderr)
+        self.assertIn("at exit, recorded 2 buffered metrics events of run crashed", p.stderr)
+        show = self.cli("run", "show", "crashed", "--metrics", repo=self.repo)
+        self.assertEqual((show["number"], show["status"]), (2, "running"))  # never finished: visibly so
+        self.assertEqual([(p["step"], p["values"]["loss"]) for p in show["metrics"]], [(1, 1.9), (2, 1.8)])
+
+    def test_a_failed_flush_raises_and_is_not_sent_again(self):
+        cb = self.callback(run="closed-under-it")
+        trainer = FakeTrainer(FakeArgs(self.tmp / "out" / "closed-under-it"), FakeState(), cb)
+        trainer.hook("on_train_begin")
+        trainer.step()
+        trainer.train_log()
+        self.cli("run", "finish", "closed-under-it", "--status", "killed", repo=self.repo)  # someone else ended it
+        with self.assertRaises(CognifyError) as caught:
+            cb.flush()
+        self.assertIn("1 buffered metrics event not recorded", str(caught.exception))
+        self.assertEqual(caught.exception.code, "INPUT_INVALID")
+        self.assertIsNone(cb.flush())  # dropped, not re-sent
+        self.assertEqual(self.cli("run", "show", "closed-under-it", repo=self.repo)["metrics"], 0)
+
+
 # ---- what the callback sends, without the CLI ------------------------------------------------------
 
 
@@ -379,12 +476,18 @@ class Recording(CognifyCallback):
         super().__init__(**kw)
         self.calls = []
 
+    fail_with = None  # a CognifyError the next CLI call raises (after being recorded)
+
     def _cli(self, argv, stdin=None):
-        self.calls.append((list(argv), None if stdin is None else json.loads(stdin)))
+        # stdin: JSON Lines, one event a line (as `cognify run event` reads it); recorded as a list.
+        self.calls.append((list(argv), None if not stdin else [json.loads(line) for line in stdin.splitlines() if line.strip()]))
+        if self.fail_with is not None:
+            e, self.fail_with = self.fail_with, None
+            raise e
         if argv[1] == "start":
             with open(next(a for a in argv if a.startswith("--params="))[len("--params="):]) as f:
                 self.params = json.load(f)
-        return {"run": "sha256:" + "0" * 64, "name": argv[2] if len(argv) > 2 else "", "number": 1, "status": "running"}
+        return {"run": "sha256:" + "0" * 64, "name": argv[2] if len(argv) > 2 else "", "number": len(self.calls), "status": "running"}
 
 
 class TestWithoutCli(unittest.TestCase):
@@ -469,20 +572,20 @@ class TestWithoutCli(unittest.TestCase):
         self.assertTrue(any(a.startswith("--gpu-hours=") for a in finish))
 
     def test_metric_values(self):
-        cb = Recording()
+        cb = Recording(batch_size=1)  # one call per event, as before batching
         state = FakeState()
         cb.on_train_begin(FakeArgs("/o"), state, None)
         state.global_step, state.epoch = 10, 0.25
         # A diverged loss is evidence: sent as the string the CLI records as NaN, not dropped.
         cb.on_log(FakeArgs("/o"), state, None, logs={"loss": float("nan"), "scale": float("-inf"), "grad_norm": SimpleNamespace(item=lambda: 0.5), "flag": True, "note": "x", "epoch": 0.25, "step_time": 3})
-        self.assertEqual(cb.calls[1][1], {"type": "metrics", "step": 10, "epoch": 0.25, "split": "train", "values": {"loss": "NaN", "scale": "-Infinity", "grad_norm": 0.5, "step_time": 3}})
+        self.assertEqual(cb.calls[1][1], [{"type": "metrics", "step": 10, "epoch": 0.25, "split": "train", "values": {"loss": "NaN", "scale": "-Infinity", "grad_norm": 0.5, "step_time": 3}}])
         with self.assertWarns(CognifyWarning):  # a value that is no number at all: said, not hidden
             cb.on_log(FakeArgs("/o"), state, None, logs={"loss": 1.0, "odd": SimpleNamespace(item=lambda: "text")})
         cb.on_log(FakeArgs("/o"), state, None, logs={"eval_loss": 1.0, "epoch": 0.25})
         cb.on_evaluate(FakeArgs("/o"), state, None, metrics={"eval_loss": 1.0, "epoch": 0.25})  # the same evaluation
         cb.on_evaluate(FakeArgs("/o"), state, None, metrics={"eval_loss": 0.9})  # another one
         cb.on_log(FakeArgs("/o"), state, None, logs={"note": "only text"})  # nothing numeric: no event
-        self.assertEqual([(c[1]["split"], c[1]["values"]) for c in cb.calls[3:]], [("eval", {"eval_loss": 1.0}), ("eval", {"eval_loss": 0.9})])
+        self.assertEqual([[(e["split"], e["values"]) for e in c[1]] for c in cb.calls[3:]], [[("eval", {"eval_loss": 1.0})], [("eval", {"eval_loss": 0.9})]])
 
     def test_checkpoint_event_and_missing_directory(self):
         with tempfile.TemporaryDirectory() as d:
@@ -493,7 +596,7 @@ class TestWithoutCli(unittest.TestCase):
             os.mkdir(os.path.join(d, "checkpoint-7"))
             cb.on_save(FakeArgs(d), state, None)
             cb.on_save(FakeArgs(d), state, None)  # the same checkpoint again: recorded once
-            self.assertEqual(cb.calls[1][1], {"type": "checkpoint", "dir": os.path.join(os.path.abspath(d), "checkpoint-7"), "step": 7})
+            self.assertEqual(cb.calls[1][1], [{"type": "checkpoint", "dir": os.path.join(os.path.abspath(d), "checkpoint-7"), "step": 7}])
             self.assertEqual(len(cb.calls), 2)
             state.global_step = 8
             with self.assertRaises(CognifyError) as caught:
@@ -529,6 +632,148 @@ class TestWithoutCli(unittest.TestCase):
         self.assertIn("--message=CUDA out of memory", cb.calls[-1][0])
         with self.assertRaises(ValueError):
             cb.fail("x", status="finished")
+
+
+class TestBufferWithoutCli(unittest.TestCase):
+    def started(self, **kw):
+        cb = Recording(**kw)
+        state = FakeState()
+        cb.on_train_begin(FakeArgs("/o"), state, None)
+        return cb, state
+
+    def log(self, cb, state, n=1):
+        for _ in range(n):
+            state.global_step += 1
+            cb.on_log(FakeArgs("/o"), state, None, logs={"loss": 1.0 / state.global_step, "epoch": 0.5})
+
+    def sent(self, cb):
+        """The steps of each run event call after run start; a checkpoint shows as "cp"."""
+        return [[e["step"] if e["type"] == "metrics" else "cp" for e in c[1]] for c in cb.calls if c[0][1] == "event"]
+
+    def test_arguments(self):
+        for bad in ({"batch_size": 0}, {"batch_size": MAX_EVENTS + 1}, {"batch_size": 2.0}, {"batch_size": True}, {"flush_seconds": -1}, {"flush_seconds": float("nan")}, {"flush_seconds": "60"}):
+            with self.assertRaises(ValueError, msg=bad):
+                Recording(**bad)
+        Recording(batch_size=MAX_EVENTS, flush_seconds=None)
+
+    def test_batches_and_a_save(self):
+        with tempfile.TemporaryDirectory() as d:
+            cb = Recording(batch_size=3)
+            state = FakeState()
+            cb.on_train_begin(FakeArgs(d), state, None)
+            self.log(cb, state, 7)
+            self.assertEqual(self.sent(cb), [[1, 2, 3], [4, 5, 6]])
+            os.mkdir(os.path.join(d, "checkpoint-7"))
+            cb.on_save(FakeArgs(d), state, None)
+            self.assertEqual(self.sent(cb), [[1, 2, 3], [4, 5, 6], [7, "cp"]])
+            cb.on_save(FakeArgs(d), state, None)  # nothing new: no call
+            self.assertEqual(len(cb.calls), 4)
+            self.log(cb, state, 1)
+            with self.assertWarns(CognifyWarning):  # no checkpoint at the last step
+                cb.on_train_end(FakeArgs(d), state, None)
+            self.assertEqual(self.sent(cb)[-1], [8])
+            self.assertEqual(cb.calls[-1][0][:2], ["run", "finish"])  # metrics first, then finish
+
+    def test_batch_size_one_is_one_call_per_event(self):
+        cb, state = self.started(batch_size=1)
+        self.log(cb, state, 3)
+        self.assertEqual(self.sent(cb), [[1], [2], [3]])
+
+    def test_flush_seconds(self):
+        now = [100.0]
+        with mock.patch.object(cognify_callback, "time", SimpleNamespace(monotonic=lambda: now[0])):
+            cb, state = self.started(flush_seconds=10)
+            self.log(cb, state)
+            now[0] = 109.9
+            self.log(cb, state)
+            self.assertEqual(self.sent(cb), [])
+            now[0] = 110.0  # 10 s since the start: this event sends all three
+            self.log(cb, state)
+            self.assertEqual(self.sent(cb), [[1, 2, 3]])
+            now[0] = 125.0  # counted from the last send; only checked when an event is added
+            self.assertEqual(self.sent(cb), [[1, 2, 3]])
+            self.log(cb, state)
+            self.assertEqual(self.sent(cb), [[1, 2, 3], [4]])
+            self.log(cb, state)
+            self.assertEqual(cb.flush()["status"], "running")  # by hand
+            self.assertIsNone(cb.flush())  # empty: no call
+            self.assertEqual(self.sent(cb), [[1, 2, 3], [4], [5]])
+
+    def test_failed_flush_raises_once_and_drops_the_events(self):
+        cb, state = self.started()
+        self.log(cb, state, 3)
+        cb.fail_with = CognifyError("cognify run event failed (exit 1): cognify: disk full [IO]", code="IO")
+        with self.assertRaises(CognifyError) as caught:
+            cb.flush()
+        self.assertIn("disk full [IO] (3 buffered metrics events not recorded)", str(caught.exception))
+        self.assertIsNone(cb.flush())
+        self.log(cb, state)
+        cb.flush()
+        self.assertEqual(self.sent(cb), [[1, 2, 3], [4]])  # 1-3 tried once, not again
+        cb._flush_at_exit()  # nothing left for the exit hook either
+        self.assertEqual(len(cb.calls), 3)
+
+    def test_failed_flush_warns_when_not_strict(self):
+        cb, state = self.started(strict=False, batch_size=2)
+        cb.fail_with = CognifyError("cognify run event failed (exit 1): boom")
+        with self.assertWarns(CognifyWarning) as caught:
+            self.log(cb, state, 2)  # training goes on
+        self.assertIn("2 buffered metrics events not recorded", str(caught.warning))
+        self.log(cb, state, 2)
+        self.assertEqual(self.sent(cb), [[1, 2], [3, 4]])
+
+    def test_fail_and_finalize_send_the_buffer_first(self):
+        cb, state = self.started(finish_on_train_end=False)
+        self.log(cb, state, 2)
+        cb.on_train_end(FakeArgs("/o"), state, None)  # run left open, but the metrics are sent
+        self.assertEqual(self.sent(cb), [[1, 2]])
+        self.log(cb, state)  # a trainer.evaluate() after train()
+        cb.fail("CUDA out of memory")
+        self.assertEqual(self.sent(cb), [[1, 2], [3]])
+        self.assertEqual(cb.calls[-1][0][:4], ["run", "finish", "o", "--status=failed"])
+        self.assertIsNone(cb._exit_pid)  # finished: no exit hook left
+        cb, state = self.started(finish_on_train_end=False)
+        self.log(cb, state)
+        with tempfile.TemporaryDirectory() as d:
+            cb.finalize(d)
+        self.assertEqual([c[0][1] for c in cb.calls], ["start", "event", "finish"])
+
+    def test_fail_still_records_the_failure_when_its_flush_fails(self):
+        cb, state = self.started()
+        self.log(cb, state, 2)
+        cb.fail_with = CognifyError("cognify run event failed (exit 1): boom")
+        with self.assertRaises(CognifyError):
+            cb.fail("diverged")
+        self.assertEqual(cb.calls[-1][0][:4], ["run", "finish", "o", "--status=failed"])
+        self.assertIsNotNone(cb.finished)
+
+    def test_exit_hook(self):
+        cb, state = self.started()
+        self.log(cb, state, 2)
+        with mock.patch.object(cognify_callback.os, "getpid", return_value=os.getpid() + 1):
+            cb._flush_at_exit()  # a forked child: its copy of the buffer is not sent
+        self.assertEqual(self.sent(cb), [])
+        with self.assertWarns(CognifyWarning) as caught:
+            cb._flush_at_exit()
+        self.assertEqual(self.sent(cb), [[1, 2]])
+        self.assertIn("at exit, recorded 2 buffered metrics events of run o", str(caught.warning))
+        self.log(cb, state)
+        cb.fail_with = CognifyError("cognify run event failed (exit 1): locked")
+        with self.assertWarns(CognifyWarning) as caught:  # strict or not: at exit, a warning
+            cb._flush_at_exit()
+        self.assertIn("1 buffered metrics event of run o could not be recorded", str(caught.warning))
+        self.assertIn("locked", str(caught.warning))
+        cb._flush_at_exit()
+        self.assertEqual(len(self.sent(cb)), 2)  # not re-sent
+        cb.fail("x")
+        self.assertIsNone(cb._exit_pid)
+
+    def test_other_ranks_buffer_nothing(self):
+        cb = Recording()
+        state = FakeState(main=False)
+        cb.on_train_begin(FakeArgs("/o"), state, None)
+        self.log(cb, state, 3)
+        self.assertEqual((cb.calls, cb._buffer, cb._exit_pid), ([], [], None))
 
 
 if __name__ == "__main__":
