@@ -151,7 +151,7 @@ function help(cmd?: string): string {
     'Usage: cognify [-C dir] [--json] [--as who] <command> [args]',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).flatMap(([name, c]) => [`  ${name.padEnd(10)}${c.summary}`]),
+    ...Object.entries(COMMANDS).flatMap(([name, c]) => [`  ${name.padEnd(12)}${c.summary}`]),
     '',
     'Run cognify <command> --help for its usage.',
     '',

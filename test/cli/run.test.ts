@@ -290,6 +290,8 @@ describe('help', () => {
       expect(r.stdout).toContain(`\n  cognify ${cmd} `);
       expect(r.stdout).not.toMatch(/^ {2}cognify {2,}/m);
     }
+    // The command list keeps a space after the longest name (checkpoint).
+    expect(expectOk(await run(['--help'], { cwd: dir, env: envFor(home) })).stdout).toMatch(/^ {2}checkpoint +checkpoint manifests/m);
   });
 });
 
