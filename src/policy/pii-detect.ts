@@ -1,14 +1,29 @@
 // Finds identifiers of the HIPAA Safe Harbor kinds that can be recognised in text
 // (45 CFR 164.514(b)(2)(i)(A)–(R)), in one cell value at a time. Pure: no I/O, no node:* imports.
+// The patterns are in pii-patterns.ts, what a column's name says in pii-columns.ts.
 //
-// Design (why): the scan aims at ≥ 100 MB/s on one core (issue 5), so a value without a digit, '@',
-// ':' or "www." costs one native regex test; any other value gets one character pass counting what
-// each pattern needs (digits, separators, letters), and only the regexes that could match are run.
-// All regexes are compiled once, global, and reset per value.
+// Design (why): `cognify scan` aims at ≥ 100 MB/s on one core (issue 5), about 1 µs for a whole
+// 150-byte row of eleven cells. So a long value without a digit, '@', ':' or "www." costs one native
+// regex test, and any other value one pass over its characters that records what each pattern
+// needs — digits, separators, letters, and the *shape of its digit runs* (a run of 3, a '-', a run
+// of 2, a '-', a run of 4 is the only way `###-##-####` can match). A regex runs only where that
+// shape is present, so an ISO timestamp runs the ISO date pattern and nothing else. Each gate is
+// implied by its pattern (the test suite checks gated and ungated detection agree). _detectRange
+// works on a range of a larger string — a table scan's block of rows, even its byte view
+// (pii-text.ts) — so only a value that needs a regex is ever sliced out of it.
+//
 // Context kinds (MRN, health plan, account, licence, plate, device, ZIP, names) are found only
 // where a column name or a preceding keyword says what the number is — a bare digit run is never
 // an identifier by itself, which is what keeps amounts, counts, credit scores and application ids
 // (APP-100001) out.
+
+import { columnContext, _hasLetter, _looksLikeName, type ColumnContext } from './pii-columns.js';
+import {
+  AGE_KW, AGE_UNIT, DATE_DE, DATE_DMON, DATE_DMY, DATE_DOT, DATE_ISO, DATE_MDY, DATE_MY, DATE_NUM, IPV4, monthPossible,
+  monthPossibleAnyCase, NOT_BEFORE_DOT_DATE, NOT_BEFORE_INTL, NOT_BEFORE_IP, NOT_BEFORE_ISO, NOT_BEFORE_NUM, NOT_BEFORE_PHONE, PHONE_INTL,
+  PHONE_US, URL, ZIP_STATE, ZIP_WORD, ages, columnFindings, emails, ipv6s, keywordSsns, keywords,
+  scan, scanAfter, scanGroup, ssns, validVin, vins,
+} from './pii-patterns.js';
 
 export type PiiKind =
   | 'ssn'
@@ -39,6 +54,9 @@ export const PII_KINDS: readonly PiiKind[] = [
   'licence', 'vehicle', 'device', 'age-over-89', 'name',
 ];
 
+export { validVin as _validVin };
+export type { ColumnContext };
+
 // Kinds recognised by their own shape win over kinds recognised only by context when two
 // findings cover the same characters (e.g. "chart 2024-03-05" is a date, not an MRN).
 const _RANK: Record<PiiKind, number> = {
@@ -46,415 +64,244 @@ const _RANK: Record<PiiKind, number> = {
   mrn: 9, 'health-plan': 10, account: 11, licence: 12, device: 13, name: 14,
 };
 
-// ---------------------------------------------------------------------------------------------
-// Column context. A column may be a JSON path ("patient.contact.phone", "$.notes[0].text"): only
-// the last segment counts; camelCase is split and everything lower-cased with '_' separators.
-
-type _ColumnRule = { kind: PiiKind; re: RegExp };
-
-// (A) names — only columns that clearly hold a person's name; free text is never guessed.
-const _NAME_COL =
-  /^(?:(?:patient|applicant|co_applicant|customer|client|borrower|member|subscriber|guarantor|contact|emergency_contact|guardian|spouse|mother|father|employee|physician|provider|doctor|nurse|person|insured|beneficiary|legal|maiden|preferred)_)?(?:first|last|given|family|middle|full|sur|maiden)?_?name$|^surname$/;
-const _NAME_EXCLUDE = /^(?:file|user|host|product|model|dataset|column|table|field|display|domain|brand|company|org|organization|organisation|business|employer|bank|lender|plan|drug|medication|test|procedure|facility|hospital|department|branch|project|app|application|server|device)_?name$/;
-
-const _COLUMN_RULES: readonly _ColumnRule[] = [
-  { kind: 'ssn', re: /(?:^|_)(?:ssn|social_security(?:_number|_no)?)(?:_|$)/ },
-  { kind: 'phone', re: /(?:^|_)(?:phone|telephone|tel|fax|mobile|cell|cellphone)(?:_|$)/ },
-  // (B) geographic subdivisions smaller than a state: ZIP codes
-  { kind: 'zip', re: /(?:^|_)(?:zip|zipcode|zip_code|postcode|postal|postal_code)(?:_|$)/ },
-  // (H) medical record numbers
-  { kind: 'mrn', re: /(?:^|_)(?:mrn|medical_record(?:_number|_no|_num|_id)?|chart_(?:number|no|id)|patient_id)(?:_|$)/ },
-  // (I) health plan beneficiary numbers
-  { kind: 'health-plan', re: /(?:^|_)(?:(?:member|subscriber|policy|health_plan|insurance|insurer|medicaid|medicare|beneficiary|plan_member)_(?:id|no|num|number)|hicn|mbi)(?:_|$)/ },
-  // (J) account numbers
-  { kind: 'account', re: /^(?:.*_)?(?:account|acct|bank_account|iban)(?:_(?:id|no|num|number))?$/ },
-  // (K) certificate/licence numbers
-  { kind: 'licence', re: /(?:^|_)(?:licen[cs]e(?:_(?:id|no|num|number))?|drivers?_licen[cs]e|dl_(?:no|num|number)|npi|dea(?:_number)?)$/ },
-  // (L) vehicle identifiers and serial numbers, including licence plate numbers
-  { kind: 'vehicle', re: /(?:^|_)(?:vin|licen[cs]e_plate|plate(?:_(?:no|num|number))?|vehicle_id)$/ },
-  // (M) device identifiers and serial numbers
-  { kind: 'device', re: /(?:^|_)(?:device_(?:id|serial|sn)|serial(?:_(?:no|num|number))?|udi|imei|implant_serial)$/ },
-];
-// (C) ages over 89
-const _AGE_COL = /^(?:(?:patient|member|applicant|subject)_)?age(?:_(?:years|yrs|at_[a-z_]+))?$/;
-
-interface _Ctx { kind: PiiKind | 'age' | null }
-const _ctxCache = new Map<string, _Ctx>();
-
-function _normColumn(column: string): string {
-  let s = column;
-  const cut = Math.max(s.lastIndexOf('.'), s.lastIndexOf('/'));
-  if (cut >= 0) s = s.slice(cut + 1);
-  return s
-    .replace(/\[[^\]]*\]/g, '')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-}
-
-function _columnContext(column: string): _Ctx {
-  let c = _ctxCache.get(column);
-  if (c !== undefined) return c;
-  const n = _normColumn(column);
-  let kind: _Ctx['kind'] = null;
-  if (_NAME_COL.test(n) && !_NAME_EXCLUDE.test(n)) kind = 'name';
-  else if (_AGE_COL.test(n)) kind = 'age';
-  else for (const r of _COLUMN_RULES) if (r.re.test(n)) { kind = r.kind; break; }
-  c = { kind };
-  // Column names repeat on every row; the cache is bounded so hostile input cannot grow it.
-  if (_ctxCache.size < 4096) _ctxCache.set(column, c);
-  return c;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Patterns (all global; `lastIndex` is reset before each use). What may not precede a match is
-// checked in code (`_scanAfter`) rather than with a leading lookbehind, which would stop the regex
-// engine from skipping quickly to the pattern's first character — a tenfold cost on long notes.
-
-// (G) SSN ###-##-####; SSA never issues area 000, 666 or 900–999, group 00 or serial 0000.
-const _SSN = /(\d{3})-(\d{2})-(\d{4})(?![\d-])/g;
-// (G) SSN without dashes, only after the keyword.
-const _SSN_KW = /\b(?:SSN|social security(?: number| no\.?)?)\b[ \t]*[:#]?[ \t]*(\d{9})(?!\d)/gi;
-// (D, E) telephone and fax: NANP with optional +1, parentheses, '-', '.', ' ' separators…
-const _PHONE_US = /(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\)[ .-]?|[2-9]\d{2}[ .-])[2-9]\d{2}[ .-]\d{4}(?![\w-]|\.\d)/g;
-// …and E.164 (+CC then 6–13 more digits, optional single separators, and the "(0)" trunk prefix
-// written in UK/European numbers).
-const _PHONE_INTL = /\+[1-9]\d{0,2}(?:[ .-]?\(0\))?(?:[ .-]?\d){6,13}(?![\w-])/g;
-// (N, O) URLs (web addresses); trailing sentence punctuation is trimmed afterwards.
-const _URL = /\b(?:https?:\/\/|www\.)[^\s<>"'`]+/gi;
-// (O) IPv4 with valid octets, not part of a longer dotted number.
-const _OCT = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const _IPV4 = new RegExp(`(?:${_OCT}\\.){3}${_OCT}(?!\\d|\\.\\d)`, 'g');
-// (O) IPv6 candidates; validated by _isIpv6 (8 groups, or '::' once with ≥ 2 groups).
-const _IPV6 = /(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g;
-// (C) dates more specific than a year.
-const _DATE_ISO = /(?:1[89]|20)\d\d([-/.])(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?!\d)/g;
-const _DATE_NUM = /(?:0?[1-9]|[12]\d|3[01])([/-])(?:0?[1-9]|[12]\d|3[01])\1(?:(?:19|20)\d\d|\d\d)(?![\d/-]|\.\d)/g;
-// Day.month.year with a four-digit year (European notation); three parts, so never an IPv4.
-const _DATE_DOT = /(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:19|20)\d\d(?!\d|\.\d)/g;
-const _MON = 'Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?';
-const _FULL_MON = 'January|February|March|April|May|June|July|August|September|October|November|December';
-const _DATE_MDY = new RegExp(`\\b(?:${_MON})\\.?\\s+(?:[12]\\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\\b(?:,?\\s+(?:19|20)\\d\\d\\b)?`, 'g');
-const _DATE_DMY = new RegExp(`\\b(?:[12]\\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\\s+(?:${_MON})\\b\\.?,?(?:\\s+(?:19|20)\\d\\d\\b)?`, 'g');
-// Month and year ("March 2024"): the month is a date element (C); full names only, to stay precise.
-const _DATE_MY = new RegExp(`\\b(?:${_FULL_MON}),?\\s+(?:19|20)\\d\\d\\b`, 'g');
-// (B) ZIP in free text only after a state abbreviation or the word ZIP.
-const _ZIP_STATE = /\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY]),?[ \t]+(\d{5}(?:-\d{4})?)(?![\d-])/g;
-const _ZIP_WORD = /\b(?:ZIP|Zip|zip)(?:[ _]?code)?[ \t]*[:#]?[ \t]*(\d{5}(?:-\d{4})?)(?![\d-])/g;
-const _ZIP_ANY = /\d{5}(?:-\d{4})?(?![\d-])/g;
-// (H, I, J, K, L, M) numbers named by a preceding keyword. The group that matched gives the kind;
-// "licence plate" is tried before "licence" so plates are vehicles (L), not licences (K).
-const _KEYWORD = new RegExp(
-  String.raw`\b(?:(MRN|medical[ _]record|chart|patient[ _]id)|(member|subscriber|policy|health[ _]plan|insurance|medicaid|medicare|beneficiary|HICN|MBI)|(acct|account|bank[ _]account)|(licen[cs]e[ _]plate|plate)|(driver'?s?[ _]licen[cs]e|licen[cs]e|DL|DEA|NPI)|(serial|S\/N|device[ _]id|UDI|IMEI))` +
-    String.raw`\b\.?[ \t]*(?:(?:no|num|nbr|number|id|identifier)\b\.?|#)?[ \t]*[:#=]?[ \t]*([A-Z]{0,4}-?\d[\dA-Z-]*)`,
-  'gi',
-);
-const _KEYWORD_KINDS: readonly PiiKind[] = ['mrn', 'health-plan', 'account', 'vehicle', 'licence', 'device'];
-// (L) VIN: 17 characters without I, O, Q; the ISO 3779 / 49 CFR 565 check digit is validated.
-const _VIN = /\b[A-HJ-NPR-Z0-9]{17}\b/g;
-// (C) ages over 89, stated with a keyword ("age 92", "aged 95") or a unit ("93 years old", "91 y/o").
-const _AGE_KW = /\b(?:age[ds]?|aged)\b[ \t]*[:=]?[ \t]*(\d{2,3})\b/gi;
-const _AGE_UNIT = /\b(\d{2,3})(?:[ -]?(?:years?|yrs?)[ -]old|[ -]?(?:y\/o|yo|y\.o\.))(?![\w])/gi;
 const _TRIGGER = /[0-9@:]|[wW]{3}\./;
-// Identifier-like tokens in a context column.
-const _TOKEN = /[A-Za-z0-9][A-Za-z0-9-]*/g;
+/** Values longer than this are tested with _TRIGGER (native) before the character pass. */
+const _TRIGGER_FIRST = 40;
 
-// ---------------------------------------------------------------------------------------------
+// Shapes of digit runs (bits). A run's length and the single character between it and the run
+// before are all the date, SSN, phone, ZIP and age patterns need to be possible.
+const _SSN = 1, _PHONE = 2, _ISO = 4, _NUM = 8, _DOT = 16, _RUN5 = 32, _RUN9 = 64, _RUN12 = 128, _RUN23 = 256, _RUN4 = 512;
+const _bit = (ch: string): number => 1 << (ch.charCodeAt(0) - 97);
+const _S = _bit('s'), _Z = _bit('z'), _I = _bit('i'), _P = _bit('p'), _Y = _bit('y'), _AGE = _bit('a') | _bit('g') | _bit('e');
 
-function _validSsn(a: string, g: string, s: string): boolean {
-  return a !== '000' && a !== '666' && a.charCodeAt(0) !== 57 /* '9' */ && g !== '00' && s !== '0000';
+/** Shape bits of a digit run of length `n` that follows `r2` after separator `s2`, which followed `r1` after `s1` (0: not adjacent). */
+function _runShapes(n: number, r1: number, s1: number, r2: number, s2: number): number {
+  let b = n === 5 ? _RUN5 : n === 9 ? _RUN9 : n === 4 ? _RUN4 : 0;
+  if (n <= 2) b |= _RUN12;
+  if (n === 2 || n === 3) b |= _RUN23;
+  if (s2 === 0) return b;
+  // ###[ .-]#### — the exchange and line of a NANP number
+  if (n === 4 && r2 === 3 && (s2 === 32 || s2 === 45 || s2 === 46)) b |= _PHONE;
+  if (s1 !== s2) return b;
+  if (n === 4 && r2 === 2 && r1 === 3 && s2 === 45) b |= _SSN; // ###-##-####
+  if (n === 2 && r2 === 2 && r1 === 4 && (s2 === 45 || s2 === 47 || s2 === 46)) b |= _ISO; // ####-##-##
+  if ((n === 2 || n === 4) && r2 <= 2 && r1 <= 2 && (s2 === 47 || s2 === 45)) b |= _NUM; // #/#/## … ##-##-####
+  if (n === 4 && r2 <= 2 && r1 <= 2 && s2 === 46) b |= _DOT; // ##.##.####
+  return b;
 }
 
-const _VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
-// Transliteration A–Z (I, O, Q unused) per 49 CFR 565.15.
-const _VIN_LETTER = [1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3, 4, 5, 0, 7, 0, 9, 2, 3, 4, 5, 6, 7, 8, 9];
+const _NONE: PiiFinding[] = [];
+Object.freeze(_NONE);
 
-/** True when a 17-character VIN candidate has a valid check digit (position 9). */
-export function _validVin(v: string): boolean {
-  let sum = 0;
-  let digits = 0;
-  for (let i = 0; i < 17; i++) {
-    const c = v.charCodeAt(i);
-    let n: number;
-    if (c >= 48 && c <= 57) { n = c - 48; digits++; } else n = _VIN_LETTER[c - 65] ?? 0;
-    sum += n * (_VIN_WEIGHTS[i] ?? 0);
-  }
-  // A run of 17 digits is an amount or an id, not a VIN; real VINs carry letters (WMI).
-  if (digits === 17 || digits < 5) return false;
-  const r = sum % 11;
-  const check = v.charCodeAt(8);
-  return r === 10 ? check === 88 /* 'X' */ : check === 48 + r;
+function _hasNonAscii(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (s.charCodeAt(i) >= 128) return true;
+  return false;
 }
 
-function _isIpv6(s: string): boolean {
-  const dbl = s.indexOf('::');
-  if (dbl !== s.lastIndexOf('::')) return false;
-  const parts = s.split(':');
-  let groups = 0;
-  for (const p of parts) if (p.length > 0) groups++;
-  if (dbl < 0) return parts.length === 8 && groups === 8;
-  // ':::' or stray leading/trailing single ':' are not addresses
-  if (/:::/.test(s) || (/^:[^:]/.test(s)) || /[^:]:$/.test(s)) return false;
-  return groups >= 2 && groups <= 7;
-}
-
-function _countDigits(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) n++;
-  }
-  return n;
-}
-
-const _TRAIL = new Set([46, 44, 59, 58, 33, 63, 41, 93, 125, 39, 34]); // . , ; : ! ? ) ] } ' "
+// Bounds of the trimmed value after _nameCheck returned 1.
+let _trimStart = 0;
+let _trimEnd = 0;
 
 /**
- * Find identifiers in `value`. `column` (a column name or JSON path) gives context: it is what makes
- * a digit run an MRN, account or ZIP, and the only way a value is ever reported as a name.
- * Findings are sorted by start and never overlap.
+ * A value of a 'name' or 'person' column: 1 when s[start, end) is a name (the whole value, trimmed),
+ * else 0 (a 'person' value is then scanned like any other). Works on a byte view too (`bytes`).
  */
-export function detectPii(value: string, column?: string): PiiFinding[] {
-  const out: PiiFinding[] = [];
-  const len = value.length;
-  if (len === 0) return out;
-  const ctx = column === undefined ? null : _columnContext(column).kind;
+export function _nameCheck(s: string, start: number, end: number, ctx: 'name' | 'person', bytes: boolean): number {
+  let a = start;
+  let b = end;
+  while (a < b && s.charCodeAt(a) <= 32) a++;
+  while (b > a && s.charCodeAt(b - 1) <= 32) b--;
+  if (a === b) return 0;
+  _trimStart = a;
+  _trimEnd = b;
+  // (A) a name column: the whole trimmed value, when it holds a letter
+  if (ctx === 'name') return _hasLetter(s, a, b, bytes) ? 1 : 0;
+  return _looksLikeName(s, a, b, bytes) ? 1 : 0;
+}
 
-  if (ctx === 'name') {
-    // (A) the whole trimmed value, when it holds a letter
-    let s = 0;
-    let e = len;
-    while (s < e && value.charCodeAt(s) <= 32) s++;
-    while (e > s && value.charCodeAt(e - 1) <= 32) e--;
-    if (e > s && /\p{L}/u.test(value.slice(s, e))) out.push({ kind: 'name', start: s, end: e });
-    return out;
+/**
+ * Findings in s[start, end) for a column whose context is `ctx`, offsets relative to `start`,
+ * sorted and never overlapping. With `bytes`, `s` is a byte view of UTF-8 text (one character per
+ * byte, as Buffer#latin1Slice gives): a value that is all ASCII is its own text, and for one that
+ * is not and may hold an identifier the answer is null — decode it and ask again. The result may
+ * be a shared empty array: do not modify it.
+ */
+export function _detectRange(s: string, start: number, end: number, ctx: ColumnContext, bytes: boolean): PiiFinding[] | null {
+  if (end <= start) return _NONE;
+  if (ctx === 'name' || ctx === 'person') {
+    const r = _nameCheck(s, start, end, ctx, bytes);
+    if (r > 0) {
+      // On a byte view, offsets of a non-ASCII value are not the text's: the caller decodes it.
+      if (bytes && _hasNonAscii(s, _trimStart, _trimEnd)) return null;
+      return [{ kind: 'name', start: _trimStart - start, end: _trimEnd - start }];
+    }
+    if (ctx === 'name') return _NONE;
+    ctx = null; // not a name: the value is scanned like any other
   }
 
-  // Fast path, run natively by the regex engine: every pattern needs a digit, an '@', a ':' or
-  // "www." — most free-text and categorical cells have none and cost one scan.
-  if (!_TRIGGER.test(value)) return out;
+  const len = end - start;
+  let value: string | undefined;
+  if (len > _TRIGGER_FIRST) {
+    // Every pattern needs a digit, an '@', a ':' or "www.": most free text has none (one native scan).
+    value = s.slice(start, end);
+    if (!_TRIGGER.test(value)) return _NONE;
+  }
 
-  // Prefilter: one pass over the characters, counting what each pattern needs to be possible.
-  let digits = 0, dots = 0, dashes = 0, slashes = 0, colons = 0, upper = 0, lower = 0;
-  let at = false, plus = false, w = false, z = false, y = false, g = false, space = false, dblColon = false, scheme = false;
+  // One pass over the characters, counting what each pattern needs to be possible.
+  let digits = 0, dots = 0, colons = 0, upper = 0, lower = 0, lmask = 0, umask = 0;
+  let at = false, plus = false, space = false, ws = false, dblColon = false, scheme = false, www = false, nonAscii = false, dashSlash = false;
   // digitDots: '.' between two digits (IPv4 needs 3); run/maxRun: longest alphanumeric run (VIN 17)
   let digitDots = 0, run = 0, maxRun = 0;
-  for (let i = 0; i < len; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 97) {
-      if (c <= 122) { lower++; run++; if (c === 119) w = true; else if (c === 122) z = true; else if (c === 121) y = true; else if (c === 103) g = true; continue; }
-    } else if (c >= 65) {
-      if (c <= 90) { upper++; run++; if (c === 87) w = true; else if (c === 90) z = true; else if (c === 89) y = true; else if (c === 71) g = true; continue; }
-    } else if (c >= 48) {
-      if (c <= 57) { digits++; run++; continue; }
-      if (c === 58) { colons++; const n = value.charCodeAt(i + 1); if (n === 58) dblColon = true; else if (n === 47) scheme = true; }
-      else if (c === 64) at = true;
-    } else if (c === 46) {
-      dots++;
-      if (_isDigit(value.charCodeAt(i - 1)) && _isDigit(value.charCodeAt(i + 1))) digitDots++;
+  // longest run of letters: every keyword has two letters together, except "A/C"
+  let lr = 0, maxLr = 0;
+  // Digit runs: the current one (dr), the last two before it (r2, r1) and the character between
+  // each pair when they are one character apart (s2, s1; else 0).
+  let dr = 0, lastLen = 0, lastEnd = -2, r1 = 0, s1 = 0, r2 = 0, s2 = 0, shapes = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (dr === 0) {
+        r1 = r2; s1 = s2; r2 = lastLen;
+        s2 = i === lastEnd + 1 ? s.charCodeAt(i - 1) : 0;
+      }
+      dr++; digits++; run++;
+      if (lr > maxLr) maxLr = lr;
+      lr = 0;
+      continue;
     }
-    else if (c === 45) dashes++;
-    else if (c === 47) slashes++;
-    else if (c === 43) plus = true;
-    else if (c === 32 || c === 9) space = true;
+    if (dr > 0) {
+      shapes |= _runShapes(dr, r1, s1, r2, s2);
+      lastLen = dr; lastEnd = i; dr = 0;
+    }
+    if (c >= 97 && c <= 122) { lower++; run++; lr++; lmask |= 1 << (c - 97); continue; }
+    if (c >= 65 && c <= 90) { upper++; run++; lr++; const bit = 1 << (c - 65); lmask |= bit; umask |= bit; continue; }
     if (run > maxRun) maxRun = run;
     run = 0;
+    if (lr > maxLr) maxLr = lr;
+    lr = 0;
+    if (c === 46) {
+      dots++;
+      if (i > start && _isDigit(s.charCodeAt(i - 1)) && i + 1 < end && _isDigit(s.charCodeAt(i + 1))) digitDots++;
+      if (i - start >= 3 && (s.charCodeAt(i - 1) | 32) === 119 && (s.charCodeAt(i - 2) | 32) === 119 && (s.charCodeAt(i - 3) | 32) === 119) www = true;
+    } else if (c === 58) {
+      colons++;
+      const n = i + 1 < end ? s.charCodeAt(i + 1) : 0;
+      if (n === 58) dblColon = true;
+      else if (n === 47) scheme = true;
+    } else if (c === 64) at = true;
+    else if (c === 45 || c === 47) dashSlash = true;
+    else if (c === 43) plus = true;
+    else if (c === 32 || c === 9) space = ws = true;
+    else if (c >= 10 && c <= 13) ws = true;
+    else if (c >= 128) nonAscii = ws = true; // U+00A0, U+3000 … are \s to a regex
   }
+  if (dr > 0) shapes |= _runShapes(dr, r1, s1, r2, s2);
   if (run > maxRun) maxRun = run;
+  if (lr > maxLr) maxLr = lr;
+  if (bytes && nonAscii) return null;
+  if (digits === 0 && !at && colons === 0 && !www) return _NONE;
+  value ??= start === 0 && end === s.length ? s : s.slice(start, end);
   const letters = upper + lower;
+  const out: PiiFinding[] = [];
 
-  if (at) _emails(value, out);
-  if (scheme || (w && dots > 0)) _scan(_URL, value, out, 'url', true);
-  // IPv6 is either compressed ('::') or eight groups (seven colons)
-  if (dblColon || colons >= 7) {
-    _IPV6.lastIndex = 0;
-    for (let m = _IPV6.exec(value); m !== null; m = _IPV6.exec(value)) {
-      if (m.index > 0 && _isWordOr(value.charCodeAt(m.index - 1), 58)) { _IPV6.lastIndex = m.index + 1; continue; }
-      if (_isIpv6(m[0])) out.push({ kind: 'ip', start: m.index, end: m.index + m[0].length });
-    }
+  if (at) {
+    emails(value, out);
+    // A value that is one e-mail address: nothing else can start before it, and only a URL (rank 0,
+    // which needs "://" or "www.") could win at its start.
+    if (out.length === 1 && out[0]!.start === 0 && out[0]!.end === len && !scheme && !www) return out;
   }
+  if (scheme || www) scan(URL, value, out, 'url', true);
+  // IPv6 is either compressed ('::') or eight groups (seven colons)
+  if (dblColon || colons >= 7) ipv6s(value, out);
 
   if (digits > 0) {
-    if (digits >= 9 && dashes >= 2) {
-      _SSN.lastIndex = 0;
-      for (let m = _SSN.exec(value); m !== null; m = _SSN.exec(value)) {
-        const p = m.index > 0 ? value.charCodeAt(m.index - 1) : 0;
-        if (_isDigit(p) || p === 45) { _SSN.lastIndex = m.index + 1; continue; }
-        if (_validSsn(m[1]!, m[2]!, m[3]!)) out.push({ kind: 'ssn', start: m.index, end: m.index + 11 });
+    if (shapes & _SSN) ssns(value, out);
+    if (shapes & _RUN9 && lmask & _S && letters >= 3) keywordSsns(value, out);
+    if (shapes & _PHONE) scanAfter(PHONE_US, value, out, 'phone', NOT_BEFORE_PHONE);
+    if (plus && digits >= 7) scanAfter(PHONE_INTL, value, out, 'phone', NOT_BEFORE_INTL);
+    if (digitDots >= 3) scanAfter(IPV4, value, out, 'ip', NOT_BEFORE_IP);
+    if (shapes & _ISO) scanAfter(DATE_ISO, value, out, 'date', NOT_BEFORE_ISO);
+    if (shapes & _NUM) scanAfter(DATE_NUM, value, out, 'date', NOT_BEFORE_NUM);
+    if (shapes & _DOT) scanAfter(DATE_DOT, value, out, 'date', NOT_BEFORE_DOT_DATE);
+    if (shapes & _RUN12 && shapes & _RUN4) {
+      if (dashSlash && monthPossibleAnyCase(lmask)) scan(DATE_DMON, value, out, 'date', false);
+      if (dots > 0 && ws && upper > 0) scan(DATE_DE, value, out, 'date', false);
+    }
+    if (ws && lower > 0 && monthPossible(umask, lmask)) {
+      if (shapes & _RUN4) scan(DATE_MY, value, out, 'date', false);
+      if (shapes & _RUN12) {
+        scan(DATE_MDY, value, out, 'date', false);
+        scan(DATE_DMY, value, out, 'date', false);
       }
     }
-    if (digits >= 9 && letters >= 3) {
-      _SSN_KW.lastIndex = 0;
-      for (let m = _SSN_KW.exec(value); m !== null; m = _SSN_KW.exec(value)) {
-        const d = m[1]!;
-        if (_validSsn(d.slice(0, 3), d.slice(3, 5), d.slice(5))) {
-          const end = m.index + m[0].length;
-          out.push({ kind: 'ssn', start: end - 9, end });
-        }
-      }
+    if (shapes & _RUN5) {
+      if (upper >= 2 && space) scanGroup(ZIP_STATE, value, out, 'zip');
+      if (lmask & _Z && lmask & _I && lmask & _P) scanGroup(ZIP_WORD, value, out, 'zip');
     }
-    if (digits >= 10) _scanAfter(_PHONE_US, value, out, 'phone', _NOT_BEFORE_PHONE);
-    if (plus && digits >= 7) _scanAfter(_PHONE_INTL, value, out, 'phone', _NOT_BEFORE_INTL);
-    if (digitDots >= 3) _scanAfter(_IPV4, value, out, 'ip', _NOT_BEFORE_IP);
-    if (digits >= 6 && (dashes >= 2 || slashes >= 2 || dots >= 2)) _scanAfter(_DATE_ISO, value, out, 'date', _NOT_BEFORE_ISO);
-    if (digits >= 4 && (dashes >= 2 || slashes >= 2)) _scanAfter(_DATE_NUM, value, out, 'date', _NOT_BEFORE_NUM);
-    if (digits >= 6 && dots >= 2) _scanAfter(_DATE_DOT, value, out, 'date', _NOT_BEFORE_IP);
-    if (upper > 0 && lower > 0 && space) {
-      if (digits >= 4) _scan(_DATE_MY, value, out, 'date', false);
-      _scan(_DATE_MDY, value, out, 'date', false);
-      _scan(_DATE_DMY, value, out, 'date', false);
+    if (digits >= 2 && (maxLr >= 2 || (letters >= 2 && dashSlash))) keywords(value, out);
+    if (digits >= 5 && maxRun >= 17 && upper > 0) vins(value, out);
+    if (shapes & _RUN23) {
+      if ((lmask & _AGE) === _AGE) ages(AGE_KW, value, out);
+      if (lmask & _Y) ages(AGE_UNIT, value, out);
     }
-    if (digits >= 5) {
-      if (upper >= 2 && space) _scanGroup(_ZIP_STATE, value, out, 'zip');
-      if (z) _scanGroup(_ZIP_WORD, value, out, 'zip');
-    }
-    if (digits >= 3 && letters >= 3) _keywords(value, out);
-    if (digits >= 5 && maxRun >= 17 && upper > 0) {
-      _VIN.lastIndex = 0;
-      for (let m = _VIN.exec(value); m !== null; m = _VIN.exec(value)) {
-        if (_validVin(m[0])) out.push({ kind: 'vehicle', start: m.index, end: m.index + 17 });
-      }
-    }
-    if (digits >= 2 && g) _ages(_AGE_KW, value, out);
-    if (digits >= 2 && y) _ages(_AGE_UNIT, value, out);
-    if (ctx !== null) _columnFindings(ctx, value, digits, out);
+    if (ctx !== null && (ctx !== 'zip' || shapes & _RUN5)) columnFindings(ctx, value, out);
   }
-
   return _resolve(out);
 }
 
 function _isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
-function _isWordOr(c: number, extra: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === extra;
-}
-// What may not come right before a match (the lookbehinds, written as code).
-const _NOT_BEFORE_PHONE = (c: number) => _isWordOr(c, 43) || c === 46 || c === 45; // [\w+.-]
-const _NOT_BEFORE_INTL = (c: number) => _isWordOr(c, 43); // [\w+]
-const _NOT_BEFORE_IP = (c: number) => _isDigit(c) || c === 46; // [\d.]
-const _NOT_BEFORE_ISO = (c: number) => _isDigit(c);
-const _NOT_BEFORE_NUM = (c: number) => _isDigit(c) || c === 47 || c === 46 || c === 45; // [\d/.-]
-const _NOT_BEFORE_ZIP = (c: number) => _isDigit(c) || c === 45; // [\d-]
 
-function _scanAfter(re: RegExp, value: string, out: PiiFinding[], kind: PiiKind, notBefore: (c: number) => boolean): void {
-  re.lastIndex = 0;
-  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
-    if (m.index > 0 && notBefore(value.charCodeAt(m.index - 1))) { re.lastIndex = m.index + 1; continue; }
-    out.push({ kind, start: m.index, end: m.index + m[0].length });
+/**
+ * Every pattern on `value` with no gate at all: what the gates in _detectRange must agree with
+ * (tests only; slow).
+ */
+export function _detectUngated(value: string, column?: string): PiiFinding[] {
+  let ctx = column === undefined ? null : columnContext(column);
+  if (ctx === 'name' || ctx === 'person') {
+    const f = _detectRange(value, 0, value.length, ctx, false)!;
+    if (ctx === 'name' || f.length > 0) return f.slice();
+    ctx = null;
   }
-}
-
-function _scan(re: RegExp, value: string, out: PiiFinding[], kind: PiiKind, trimTrail: boolean): void {
-  re.lastIndex = 0;
-  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
-    let end = m.index + m[0].length;
-    if (trimTrail) while (end > m.index && _TRAIL.has(value.charCodeAt(end - 1))) end--;
-    if (end > m.index) out.push({ kind, start: m.index, end });
-  }
-}
-
-/** The identifier is capture group 1, which always ends the match. */
-function _scanGroup(re: RegExp, value: string, out: PiiFinding[], kind: PiiKind): void {
-  re.lastIndex = 0;
-  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
-    const end = m.index + m[0].length;
-    out.push({ kind, start: end - m[1]!.length, end });
-  }
-}
-
-function _ages(re: RegExp, value: string, out: PiiFinding[]): void {
-  re.lastIndex = 0;
-  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
-    const n = Number(m[1]);
-    if (n > 89 && n < 130) {
-      const start = m.index + m[0].indexOf(m[1]!);
-      out.push({ kind: 'age-over-89', start, end: start + m[1]!.length });
-    }
-  }
+  const out: PiiFinding[] = [];
+  emails(value, out);
+  scan(URL, value, out, 'url', true);
+  ipv6s(value, out);
+  ssns(value, out);
+  keywordSsns(value, out);
+  scanAfter(PHONE_US, value, out, 'phone', NOT_BEFORE_PHONE);
+  scanAfter(PHONE_INTL, value, out, 'phone', NOT_BEFORE_INTL);
+  scanAfter(IPV4, value, out, 'ip', NOT_BEFORE_IP);
+  scanAfter(DATE_ISO, value, out, 'date', NOT_BEFORE_ISO);
+  scanAfter(DATE_NUM, value, out, 'date', NOT_BEFORE_NUM);
+  scanAfter(DATE_DOT, value, out, 'date', NOT_BEFORE_DOT_DATE);
+  scan(DATE_DMON, value, out, 'date', false);
+  scan(DATE_DE, value, out, 'date', false);
+  scan(DATE_MY, value, out, 'date', false);
+  scan(DATE_MDY, value, out, 'date', false);
+  scan(DATE_DMY, value, out, 'date', false);
+  scanGroup(ZIP_STATE, value, out, 'zip');
+  scanGroup(ZIP_WORD, value, out, 'zip');
+  keywords(value, out);
+  vins(value, out);
+  ages(AGE_KW, value, out);
+  ages(AGE_UNIT, value, out);
+  if (ctx !== null) columnFindings(ctx, value, out);
+  return _resolve(out);
 }
 
-function _keywords(value: string, out: PiiFinding[]): void {
-  _KEYWORD.lastIndex = 0;
-  for (let m = _KEYWORD.exec(value); m !== null; m = _KEYWORD.exec(value)) {
-    let g = 0;
-    while (g < 6 && m[g + 1] === undefined) g++;
-    const kind = _KEYWORD_KINDS[g]!;
-    const tok = m[7]!;
-    let end = m.index + m[0].length;
-    const start = end - tok.length;
-    while (end > start && value.charCodeAt(end - 1) === 45) end--; // trailing '-'
-    if (_countDigits(value, start, end) >= (kind === 'vehicle' ? 3 : 4)) out.push({ kind, start, end });
-    // let the next search start right after the keyword, so a token is never skipped over
-    _KEYWORD.lastIndex = Math.max(start, m.index + 1);
-  }
+/**
+ * Find identifiers in `value`. `column` (a column name, dotted path or JSON pointer) gives context:
+ * it is what makes a digit run an MRN, account or ZIP, and the only way a value is ever reported
+ * as a name. Findings are sorted by start and never overlap.
+ */
+export function detectPii(value: string, column?: string): PiiFinding[] {
+  const f = _detectRange(value, 0, value.length, column === undefined ? null : columnContext(column), false)!;
+  return f === _NONE ? [] : f;
 }
 
-function _emails(value: string, out: PiiFinding[]): void {
-  // (F) e-mail: expand around each '@' instead of a regex with a leading '+' run, which would
-  // backtrack at every position of long free text.
-  let from = 0;
-  for (let at = value.indexOf('@', from); at >= 0; at = value.indexOf('@', from)) {
-    from = at + 1;
-    let s = at;
-    while (s > 0 && _isLocal(value.charCodeAt(s - 1))) s--;
-    let e = at + 1;
-    while (e < value.length && _isDomain(value.charCodeAt(e))) e++;
-    while (e > at + 1 && (value.charCodeAt(e - 1) === 46 || value.charCodeAt(e - 1) === 45)) e--;
-    while (s < at && value.charCodeAt(s) === 46) s++;
-    if (s === at || e === at + 1) continue;
-    const lastDot = value.lastIndexOf('.', e - 1);
-    if (lastDot <= at + 1 || e - lastDot - 1 < 2) continue;
-    let tldOk = true;
-    for (let i = lastDot + 1; i < e; i++) {
-      const c = value.charCodeAt(i) | 32;
-      if (c < 97 || c > 122) { tldOk = false; break; }
-    }
-    if (tldOk) out.push({ kind: 'email', start: s, end: e });
-    from = e;
-  }
-}
-
-function _isLocal(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) ||
-    c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
-}
-function _isDomain(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
-}
-
-function _columnFindings(ctx: Exclude<_Ctx['kind'], null | 'name'>, value: string, digits: number, out: PiiFinding[]): void {
-  if (ctx === 'age') {
-    // (C) a column named age with a value over 89
-    const t = value.trim();
-    if (/^\d{2,3}(?:\.\d+)?$/.test(t) && Number(t) > 89) {
-      const start = value.indexOf(t);
-      out.push({ kind: 'age-over-89', start, end: start + t.length });
-    }
-    return;
-  }
-  if (ctx === 'zip') {
-    if (digits >= 5) _scanAfter(_ZIP_ANY, value, out, 'zip', _NOT_BEFORE_ZIP);
-    return;
-  }
-  _TOKEN.lastIndex = 0;
-  for (let m = _TOKEN.exec(value); m !== null; m = _TOKEN.exec(value)) {
-    const start = m.index;
-    let end = start + m[0].length;
-    while (end > start && value.charCodeAt(end - 1) === 45) end--;
-    const d = _countDigits(value, start, end);
-    if (ctx === 'ssn') {
-      if (d === 9 && end - start === 9) out.push({ kind: 'ssn', start, end });
-    } else if (ctx === 'phone') {
-      if ((d === 10 || d === 11) && d === end - start) out.push({ kind: 'phone', start, end });
-    } else if (d >= 3) {
-      out.push({ kind: ctx, start, end });
-    }
-  }
-}
-
-/** Sort by start; where findings overlap keep the earliest, then the longest, then the best-ranked. */
+/** Sort by start; where findings overlap keep the earliest, then the best-ranked, then the longest. */
 function _resolve(f: PiiFinding[]): PiiFinding[] {
   if (f.length < 2) return f;
   f.sort((a, b) => a.start - b.start || _RANK[a.kind] - _RANK[b.kind] || b.end - a.end);

@@ -112,6 +112,51 @@ describe('detectPii: each kind', () => {
     expect(found('Seen by Dr. James Smith with Maria Garcia')).toEqual([]);
   });
 
+  it('names: person columns, particles, and JSON paths', () => {
+    // a bare person noun holds names when the value looks like one
+    expect(found('Maria Garcia', 'customer')).toEqual([['name', 'Maria Garcia']]);
+    expect(found('C-10023', 'customer')).toEqual([]);
+    expect(found('by phone only', 'contact')).toEqual([]);
+    expect(found('Acme Holdings', 'owner')).toEqual([]);
+    for (const v of ['van der Berg, Anika', 'Ngozi van der Berg Jr.', 'Jürgen V. Weiß', 'DIEGO OKAFOR', '静 陈', "Siobhan O'Brien"]) {
+      expect(found(v, 'borrower'), v).toEqual([['name', v]]);
+    }
+    expect(found('Rahul A. Mensah', 'caller_name')).toEqual([['name', 'Rahul A. Mensah']]);
+    // JSON pointers and dotted paths: the last two segments read together
+    expect(found('Olga', '/patient/name')).toEqual([['name', 'Olga']]);
+    expect(found('Olga', '/patients/*/name')).toEqual([['name', 'Olga']]);
+    expect(found('Olga', '/patient/demographics/name')).toEqual([['name', 'Olga']]);
+    for (const c of ['/product/name', '/city/name', '/items/*/name', 'product.name']) expect(found('Olga Ivanova', c), c).toEqual([]);
+    expect(found('00123456', '/patient/id')).toEqual([['mrn', '00123456']]);
+    expect(found('555-234-5678', '/contacts/*/phones/*')).toEqual([['phone', '555-234-5678']]);
+  });
+
+  it('more keyword forms and column values', () => {
+    expect(found('MR# K7237616; Med Rec #14363276')).toEqual([['mrn', 'K7237616'], ['mrn', '14363276']]);
+    expect(found('hospital number MR451682, quoting MRN - 71-880552')).toEqual([['mrn', 'MR451682'], ['mrn', '71-880552']]);
+    expect(found('A/C 379972692980; IBAN: GB65NWBK70017260740424; Loan #47592788')).toEqual([
+      ['account', '379972692980'], ['account', 'GB65NWBK70017260740424'], ['account', '47592788'],
+    ]);
+    expect(found('My account number is 705441601744.')).toEqual([['account', '705441601744']]);
+    expect(found('DEA Reg. ME1719535, National Provider Identifier 2825996707, Lic. #218825')).toEqual([
+      ['licence', 'ME1719535'], ['licence', '2825996707'], ['licence', '218825'],
+    ]);
+    expect(found('DL-2024')).toEqual([['licence', '2024']]);
+    expect(found('ICD SN: 75481E967109; UDI (01)01658487850162(21)GNMWJ6')).toEqual([['device', '75481E967109'], ['device', '(01)01658487850162(21)GNMWJ6']]);
+    expect(found('licence plate MR46VHT')).toEqual([['vehicle', 'MR46VHT']]);
+    expect(found('SY00HZC', 'plate')).toEqual([['vehicle', 'SY00HZC']]);
+    expect(found('(01)08290853541746(21)37SS3M', '/device/udi')).toEqual([['device', '(01)08290853541746(21)37SS3M']]);
+    expect(found('LN5635418375', 'loan_number')).toEqual([['account', 'LN5635418375']]);
+    expect(found('125000', 'loan')).toEqual([]);
+    expect(found('The zip code is 65070.')).toEqual([['zip', '65070']]);
+    expect(found('Pt 100 yrs, DNR')).toEqual([['age-over-89', '100']]);
+  });
+
+  it('more date forms, and versions are not dates', () => {
+    for (const d of ['01-Mar-2009', '5/MAR/1990', '23. Februar 1962', '5. März 2024']) expect(found(`seen ${d} here`), d).toEqual([['date', d]]);
+    for (const n of ['v12.3.2032', 'software v6.8.2097', 'build 10.0.19045']) expect(found(n), n).toEqual([]);
+  });
+
   it('plain numbers are not identifiers', () => {
     for (const [v, c] of [['712', 'credit_score'], ['125500', 'loan_amount'], ['APP-100001', 'application_id'], ['36', 'term_months'], ['0.36', 'dti'], ['$125,500.00', undefined]] as const) {
       expect(found(v, c), v).toEqual([]);
