@@ -15,6 +15,8 @@ import { diff, diffFlags } from './commands/diff.js';
 import { checkpoint } from './commands/checkpoint.js';
 import { run, runFlags } from './commands/run.js';
 import { evalFlags, evaluation, importer } from './commands/evidence.js';
+import { approve, approveFlags, approvals, policy, status, statusFlags, withdraw, withdrawFlags } from './commands/approve.js';
+import { scan, scanFlags } from './commands/scan.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -128,6 +130,38 @@ const COMMANDS: Record<string, Command> = {
     run: importer,
     summary: 'import runs that other tools recorded',
     usage: ['import mlflow <mlruns dir>   each MLflow run becomes a run citing its MLflow run id'],
+  },
+  approve: {
+    run: approve,
+    flags: approveFlags,
+    summary: 'sign an approval of an exact object: authored, reviewed, approved or rejected',
+    usage: [
+      'approve <subject> --meaning authored|reviewed|approved|rejected [--comment TEXT] [--role R] [--yes]',
+      '  subject: a run or dataset (name, name@N), run:<name>, dataset:<name>, <run>/<checkpoint>, or an object id',
+      '  shows what will be signed, asks to confirm on a terminal (--yes skips), then asks for the passphrase',
+    ],
+  },
+  withdraw: { run: withdraw, flags: withdrawFlags, summary: 'withdraw your approval with a signed withdrawal citing it', usage: ['withdraw <approval id> [--reason TEXT] [--yes]'] },
+  approvals: { run: approvals, summary: 'the approvals and withdrawals of a subject', usage: ['approvals <subject>'] },
+  policy: {
+    run: policy,
+    summary: 'the approval policy in force (admin sets it)',
+    usage: ['policy set <policy.yaml>      check it and put it in force: a new signed version (see fixtures/policies/)', 'policy show                   the policy in force'],
+  },
+  status: {
+    run: status,
+    flags: statusFlags,
+    summary: 'a subject\'s state under the policy: each requirement met or missing, who signed what',
+    usage: ['status <subject> [--require approved]   --require: exit 1 unless the subject is in that state (deployment gates)'],
+  },
+  scan: {
+    run: scan,
+    flags: scanFlags,
+    summary: 'scan a dataset version for PII/PHI (HIPAA Safe Harbor kinds); stored as evidence',
+    usage: [
+      'scan <dataset ref> [--exit-code]           counts per kind and column, masked locations; --exit-code: 1 when unwaived findings remain',
+      'scan <dataset ref> --waive KIND --reason TEXT   a privacy officer\'s signed waiver of one kind the scan found',
+    ],
   },
   verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },
   show: { run: show, summary: 'print an object readably', usage: ['show <id|prefix>'] },

@@ -48,7 +48,7 @@ async function openSide(repo: Repo | undefined, ref: string, crypto: CryptoProvi
   return versionSide(found.version, `${found.version.name}@${found.version.number}`, { getNode: nodeReader(repo), getChunk: (id) => repo.store.getChunk(id), getChunks: (ids) => repo.store.getChunks(ids) });
 }
 
-function nodeReader(repo: Repo): (id: Uint8Array) => Promise<RecipeNode> {
+export function nodeReader(repo: Repo): (id: Uint8Array) => Promise<RecipeNode> {
   return async (id) => (await repo.store.get(`sha256:${Buffer.from(id).toString('hex')}` as ObjectId, 'recipe-node')).value as unknown as RecipeNode;
 }
 

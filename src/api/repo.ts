@@ -37,9 +37,14 @@ import { runRules } from '../runs/run-rules.js';
 import { repoDiff, statOf, type RepoDiffOptions } from './diff.js';
 import type { DiffSummary, TableDiff } from '../diff/diff.js';
 import { createVerifyPool } from '../node/verify-pool.js';
+import { policySchemas } from '../policy/policy-types.js';
+import { policyRules } from '../policy/policy-rules.js';
+import { Approvals, Policies } from './approvals.js';
+import { Scans, type ScanOptions, type ScanResult } from './scans.js';
+import { aboutRecords } from './subjects.js';
 
-export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas);
-export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules };
+export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas, policySchemas);
+export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules, ...policyRules };
 
 /** What objects of each layer refer to, for verify's "every referenced object present". */
 function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[] } | undefined {
@@ -57,6 +62,11 @@ function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[]
     const objects = [...run.metrics, ...run.checkpoints.map((c) => c.manifest), ...run.outputs.map((c) => c.manifest), ...run.evals, ...run.datasets.map((d) => d.version)] as ObjectId[];
     return { objects, chunks: [] };
   }
+  if (obj.type === 'approval') return { objects: [obj.subject as ObjectId], chunks: [] };
+  if (obj.type === 'approval-withdrawal') return { objects: [obj.approval as ObjectId, obj.subject as ObjectId], chunks: [] };
+  if (obj.type === 'pii-scan') return { objects: [obj.dataset as ObjectId], chunks: [] };
+  if (obj.type === 'pii-waiver') return { objects: [obj.scan as ObjectId, obj.dataset as ObjectId], chunks: [] };
+  if (obj.type === 'policy') return { objects: obj.parents as ObjectId[], chunks: [] };
   if (obj.type === 'checkpoint-manifest') {
     const m = obj as unknown as CheckpointManifestObject;
     return { objects: m.files.flatMap((f) => (f.recipe ? [idFromDigest(f.recipe.root)] : [])), chunks: [] };
@@ -97,6 +107,12 @@ export class Repo {
   readonly datasets: Datasets = new Datasets(this);
   /** Training runs, checkpoint manifests and evaluations. */
   readonly runs: Runs = new Runs(this);
+  /** E-signatures (approved, rejected ...) of exact objects, and their withdrawals. */
+  readonly approvals: Approvals = new Approvals(this);
+  /** The policy in force, and its evaluation for a subject. */
+  readonly policy: Policies = new Policies(this);
+  /** PII/PHI scans of dataset versions, and privacy officers' waivers. */
+  readonly scans: Scans = new Scans(this);
   private readonly ctx: RepoContext;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -287,7 +303,11 @@ export class Repo {
     }
   }
 
-  /** Whether `fingerprint` currently holds `role` (and is not revoked). */
+  /** Scan a dataset version for PII/PHI (see repo.scans); a version scanned before is not read again. */
+  scan(ref: string, opts: ScanOptions): Promise<ScanResult> {
+    return this.scans.scan(ref, opts);
+  }
+
   /**
    * Row-level diff of `a` and `b`, each a dataset ref (`name`, `name@N`, `name@<id prefix>`, a
    * version id) or a file path: an AsyncIterable of RowChange records, read once; its `summary`
@@ -302,6 +322,7 @@ export class Repo {
     return statOf(repoDiff(this, a, b, { ...opts, statOnly: true }));
   }
 
+  /** Whether `fingerprint` currently holds `role` (and is not revoked). */
   async hasRole(fingerprint: string, role: Role): Promise<boolean> {
     return holds(await this.exclusive(() => this.trustState()), fingerprint, role);
   }
@@ -359,7 +380,7 @@ export class Repo {
     const big = (await this.logSize()) > 1024 || (workers ?? 0) > 0;
     const pool = this.crypto === nodeProvider && workers !== 0 && big ? createVerifyPool(workers ? { size: workers } : {}) : undefined;
     try {
-      return await verifyRepository({ ...rest, store: this.store, rules, references, ...(pool ? { verifyMany: pool.verifyMany } : {}) });
+      return await verifyRepository({ ...rest, store: this.store, rules, references, derivedIndex: { prefix: 'about/', of: aboutRecords }, ...(pool ? { verifyMany: pool.verifyMany } : {}) });
     } finally {
       await pool?.close();
     }

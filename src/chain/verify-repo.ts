@@ -16,6 +16,7 @@ import { applyEntry, emptyTrustState, type ActionRule, type KnownKey, type Trust
 import { keyIndexValue, rolesIndexValue } from './trust-index.js';
 import { isSigned, verifyObjectSignature } from './signed-object.js';
 import { fingerprintOf } from './signer.js';
+import type { LogEntry } from './chain-types.js';
 
 export interface VerifyProblem {
   where: string;
@@ -55,6 +56,11 @@ export interface VerifyOptions {
    * children and chunks); each must exist. Supplied by the layers that define those types.
    */
   references?: (obj: CognifyObject) => { objects: ObjectId[]; chunks: string[] } | undefined;
+  /**
+   * An index another layer derives from log entries (records under `prefix`, from `of(entry)`):
+   * rebuilt during the replay and compared with what is stored, like the trust indexes.
+   */
+  derivedIndex?: { prefix: string; of: (entry: LogEntry) => [string, Uint8Array][] };
   signal?: AbortSignal;
 }
 
@@ -156,6 +162,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   const found: { seq: number; rank: number; fatal: boolean; where: string; e: unknown; code?: string }[] = [];
   const note = (seq: number, rank: number, fatal: boolean, where: string, e: unknown, code?: string) => found.push({ seq, rank, fatal, where, e, ...(code ? { code } : {}) });
   const state: TrustState = emptyTrustState();
+  const derived = new Map<string, Uint8Array>();
   let frontier: Frontier = [];
   let endOfLog = true; // false when the replay stopped at a fatal problem it found itself
   const goodCheckpoints: number[] = [];
@@ -257,6 +264,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
         if (!isStoredEntry(se)) throw se;
         const where = `log entry ${seq}`;
         await applyEntry({ crypto, state, entry: se.entry, entryId: se.id, load: loadBatch, rules: opts.rules, checkSignature: deferTo(seq, where) });
+        if (opts.derivedIndex) for (const [k, v] of opts.derivedIndex.of(se.entry)) derived.set(k, v);
         if (seq === 0 && repoId !== undefined && se.entry.repo !== repoId) {
           note(seq, 1, false, 'meta repo', `records repository ${repoId} but the log's genesis creates ${se.entry.repo}`, 'LOG_BROKEN');
         }
@@ -330,6 +338,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
       for (const f of found.slice(before)) problem(f.where, f.e, f.code);
     }
     await compareIndexes(store, state, problem);
+    if (opts.derivedIndex) await compareDerived(store, [opts.derivedIndex.prefix], derived, problem);
   }
 
   // ---- 4. every other object, chunk and ref --------------------------------------------------
@@ -374,13 +383,18 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   return report;
 }
 
-/** The indexes must equal the state rebuilt from the log. */
+/** The trust indexes must equal the state rebuilt from the log. */
 async function compareIndexes(store: Store, state: TrustState, problem: (where: string, e: string, code?: string) => void): Promise<void> {
   const expected = new Map<string, Uint8Array>();
   for (const k of state.keys.values()) expected.set(`key/${k.fingerprint}`, keyIndexValue(k));
   for (const [fp, roles] of state.roles) if (roles.size) expected.set(`roles/${fp}`, rolesIndexValue(roles));
   for (const [fp, seq] of state.revoked) expected.set(`revoked/${fp}`, encode(seq));
-  for (const prefix of ['key/', 'roles/', 'revoked/']) {
+  await compareDerived(store, ['key/', 'roles/', 'revoked/'], expected, problem);
+}
+
+/** The index records under `prefixes` must be exactly `expected` (which this empties). */
+async function compareDerived(store: Store, prefixes: string[], expected: Map<string, Uint8Array>, problem: (where: string, e: string, code?: string) => void): Promise<void> {
+  for (const prefix of prefixes) {
     for await (const [k, v] of store.sub.indexes.iterator({ gte: prefix, lt: prefix + '\uffff' })) {
       const want = expected.get(k);
       if (!want) problem(`index ${k}`, 'is not derived from the log (an added or leftover record)', 'LOG_BROKEN');
