@@ -19,7 +19,7 @@ import { escapePointerToken } from '../diff/jsonl-parse.js';
 import { ingestTable, type TableIngestResult } from '../diff/ingest.js';
 import { keyText } from '../diff/keys.js';
 import { checkProvenance } from '../diff/provenance.js';
-import { recipeChunks, type RecipeNode } from '../diff/recipe-tree.js';
+import type { RecipeNode } from '../diff/recipe-tree.js';
 import type { TableFormat } from '../diff/rows.js';
 import type { ChunkerOptions } from '../diff/row-chunker.js';
 import type { Repo } from './repo.js';
@@ -85,15 +85,14 @@ async function newNodeBytes(store: Repo['store'], nodes: Map<string, Uint8Array>
   return n;
 }
 
+/** Bytes of chunks read per store call on export. */
+const EXPORT_BATCH = 1 << 20;
+
 export class Datasets {
   constructor(private readonly repo: Repo) {}
 
   private get store() {
     return this.repo.store;
-  }
-
-  private async getNode(id: Uint8Array): Promise<RecipeNode> {
-    return (await this.store.get(`sha256:${toHex(id)}` as ObjectId, 'recipe-node')).value as unknown as RecipeNode;
   }
 
   async commit(opts: CommitOptions): Promise<CommitResult> {
@@ -251,8 +250,40 @@ export class Datasets {
     const { version } = typeof ref === 'string' ? await this.resolve(ref) : ref;
     const h = this.repo.crypto.createSha256();
     const tree = version.recipe ? { root: { id: version.recipe.root, rows: version.rows, bytes: version.bytes }, depth: version.recipe.depth } : undefined;
-    for await (const c of recipeChunks((id) => this.getNode(id), tree)) {
-      const bytes = await this.store.getChunk(c.id);
+    // Chunks are read about 1 MiB at a time in one store call (one read per ~4 KiB chunk cost
+    // 170 µs each: 25 MB/s), the next batch while the caller works on this one, and handed out
+    // as one buffer per batch.
+    // The recipe is walked a node's children at a time (one store read for all of them; one read
+    // per node left the walk waiting on LevelDB), in file order, holding one node list per level.
+    const store = this.store;
+    async function* chunkIds(ids: Uint8Array[]): AsyncIterable<[Uint8Array, number]> {
+      const nodes = await store.getMany(ids.map((id) => `sha256:${toHex(id)}` as ObjectId), 'recipe-node');
+      for (const { value } of nodes) {
+        const node = value as unknown as RecipeNode;
+        if (node.level === 0) for (const [id, , bytes] of node.entries) yield [id, bytes];
+        else yield* chunkIds(node.entries.map(([id]) => id));
+      }
+    }
+    const batches = (async function* (): AsyncIterable<Uint8Array[]> {
+      if (!tree) return;
+      let ids: Uint8Array[] = [];
+      let size = 0;
+      for await (const [id, bytes] of chunkIds([tree.root.id])) {
+        ids.push(id);
+        size += bytes;
+        if (size >= EXPORT_BATCH) {
+          yield ids;
+          ids = [];
+          size = 0;
+        }
+      }
+      if (ids.length) yield ids;
+    })()[Symbol.asyncIterator]();
+    let next = batches.next().then((b) => (b.done ? undefined : this.store.getChunks(b.value)));
+    for (let parts = await next; parts !== undefined; parts = await next) {
+      next = batches.next().then((b) => (b.done ? undefined : this.store.getChunks(b.value)));
+      next.catch(() => undefined); // settled by the next iteration, or dropped if the caller stops
+      const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
       h.update(bytes);
       yield bytes;
     }

@@ -95,6 +95,15 @@ export class Store {
     return this.check<T>(id, bytes, expectType);
   }
 
+  /** Several objects in one store read (fully checked, as `get`), in the order of `ids`. */
+  async getMany<T extends CognifyObject = CognifyObject>(ids: ObjectId[], expectType?: T['type']): Promise<StoredObject<T>[]> {
+    const values = await this.sub.objects.getMany(ids.map(idHex));
+    return values.map((v, k) => {
+      if (v === undefined) throw new NotFoundError('NOT_FOUND', `object ${ids[k]} is not in this repository`, { id: ids[k] });
+      return this.check<T>(ids[k]!, plain(v), expectType);
+    });
+  }
+
   check<T extends CognifyObject = CognifyObject>(id: ObjectId, bytes: Uint8Array, expectType?: string): StoredObject<T> {
     const actual = this.hashId(bytes);
     if (actual !== id) {
