@@ -1,12 +1,13 @@
 // cognify policy | approve | approvals | withdraw | status | scan through the real CLI, for both
 // shipped policies with three people each, and every bad request of issue 5: one error line, the
 // right exit code, and the repository exactly as it was.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listKeys, type KeyInfo } from '../../src/node/keystore.js';
 import { PII_KINDS } from '../../src/policy/pii-detect.js';
-import { addPeople, envFor, expectError, expectOk, initRepo, makeKey, okJson, run, Sandbox, signerOf, snapshot, withRepo } from './_run.js';
+import { addPeople, BIN, envFor, expectError, expectOk, initRepo, makeKey, okJson, run, Sandbox, signerOf, snapshot, withRepo } from './_run.js';
 
 const sb = new Sandbox();
 afterAll(() => sb.cleanup());
@@ -128,6 +129,31 @@ describe('the bank policy: an engineer authors a run, model risk and compliance 
     expect(okJson(await cli(['status', 'credit-lora', '--json'])).state).toBe('in-review');
     okJson(await cli(['approve', 'credit-lora', '--meaning', 'approved', '--json'], 'grace@example.org'));
     expect(okJson(await cli(['status', 'credit-lora', '--json'])).state).toBe('approved');
+  });
+
+  it('on a terminal, shows what will be signed and signs only after a yes', async () => {
+    // script(1) gives the command a pseudo-terminal; the passphrase still comes from the environment.
+    const onTty = (answer: string) =>
+      spawnSync('script', ['-qec', `${process.execPath} ${BIN} --as grace@example.org approve credit-lora@1 --meaning reviewed --comment checked`, '/dev/null'], {
+        cwd: dir,
+        input: answer,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: home, ...envFor(home) } as NodeJS.ProcessEnv,
+        timeout: 30_000,
+      });
+    const before = await snapshot(dir);
+    const no = onTty('n\n');
+    expect(no.stdout).toMatch(/You are about to sign:\r?\n {2}subject {3}run credit-lora version 1 \(finished\)/);
+    expect(no.stdout).toMatch(/meaning {3}reviewed\r?\n {2}comment {3}"checked"/);
+    expect(no.stdout).toMatch(/Sign "reviewed" for run credit-lora@1\? \[y\/N\]/);
+    expect(no.stdout).toMatch(/cognify: not signed: you did not confirm \[USAGE\]/);
+    expect(no.status).toBe(2);
+    expect(await snapshot(dir)).toEqual(before);
+    const yes = onTty('y\n');
+    expect(yes.status, yes.stdout).toBe(0);
+    expect(yes.stdout).toMatch(/Signed sha256:[0-9a-f]{64}, log entry \d+:/);
+    const list = okJson(await cli(['approvals', 'credit-lora@1', '--json']));
+    expect(list.at(-1)).toMatchObject({ meaning: 'reviewed', comment: 'checked', signer: { email: 'grace@example.org', role: 'compliance' } });
   });
 
   it('refuses every bad request with one error line, signing and logging nothing', async () => {
