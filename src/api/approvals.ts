@@ -260,15 +260,11 @@ function evalAttachment(v: RunObject, p: RunObject): boolean {
 }
 
 async function runAuthors(repo: Repo, head: ObjectId, into: Map<string, string>): Promise<void> {
-  let id: ObjectId | undefined = head;
-  let v = (await repo.store.get(id, 'run')).value as unknown as Signed<RunObject>;
-  while (v) {
-    const pid = v.parents[0] as ObjectId | undefined;
-    const p = pid ? ((await repo.store.get(pid, 'run')).value as unknown as Signed<RunObject>) : undefined;
-    if (!p || !evalAttachment(v, p)) if (!into.has(v.signer)) into.set(v.signer, `signed run ${v.name} version ${v.number}`);
-    if (!p) break;
+  const load = async (id: ObjectId) => (await repo.store.get(id, 'run')).value as unknown as Signed<RunObject>;
+  for (let v: Signed<RunObject> | undefined = await load(head); v; ) {
+    const p: Signed<RunObject> | undefined = v.parents[0] ? await load(v.parents[0] as ObjectId) : undefined;
+    if ((!p || !evalAttachment(v, p)) && !into.has(v.signer)) into.set(v.signer, `signed run ${v.name} version ${v.number}`);
     v = p;
-    id = pid;
   }
 }
 

@@ -79,7 +79,7 @@ function resolveKey(key: IngestOptions['key'], format: IngestFormat): KeySpec {
 const SNIFF_BYTES = 64 * 1024;
 
 /** Read up to `n` bytes ahead without losing them: returns the head and a source that replays it. */
-async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array> }> {
+export async function peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array> }> {
   const it = source[Symbol.asyncIterator]();
   const held: Uint8Array[] = [];
   let size = 0;

@@ -97,14 +97,19 @@ export function evaluate(f: Facts): Verdict {
     return null;
   };
 
-  // Candidates: live approvals by eligible signers in a required role.
-  const candidates = sigs.filter((s) => {
-    if (s.withdrawn) return (s.note = `withdrawn at log entry ${s.withdrawn.seq}`), false;
-    if (s.meaning !== 'approved') return (s.note = s.meaning), false;
+  // Candidates: live approvals by eligible signers in a required role; the others say why not.
+  const whyNot = (s: SignatureFact): string | null => {
+    if (s.withdrawn) return `withdrawn at log entry ${s.withdrawn.seq}`;
+    if (s.meaning !== 'approved') return s.meaning;
     const ex = exclusion(s);
-    if (ex) return (s.note = `does not count: ${ex}`), false;
-    if (!anyRole && !required.has(s.role)) return (s.note = `does not count: the policy does not ask for ${s.role}`), false;
-    return true;
+    if (ex) return `does not count: ${ex}`;
+    if (!anyRole && !required.has(s.role)) return `does not count: the policy does not ask for ${s.role}`;
+    return null;
+  };
+  const candidates = sigs.filter((s) => {
+    const note = whyNot(s);
+    if (note !== null) s.note = note;
+    return note === null;
   });
 
   // Slots: one per required approval; a person (e-mail) may fill one slot per role, or one slot at all with `distinct`.

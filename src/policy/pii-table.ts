@@ -12,6 +12,7 @@
 
 import { InputError } from '../core/errors.js';
 import { createCsvScanner } from '../diff/csv-scanner.js';
+import { peek } from '../diff/ingest.js';
 import { createJsonlScanner } from '../diff/jsonl-scanner.js';
 import { sniffCsvDialect, type CsvDialect } from '../diff/csv-parse.js';
 import { escapePointerToken } from '../diff/jsonl-parse.js';
@@ -88,7 +89,7 @@ async function _scan(chunks: AsyncIterable<Uint8Array>, opts: ScanTableOptions, 
       let source = chunks;
       let dialect = _dialect(opts.format, opts.dialect);
       if (dialect === null) {
-        const p = await _peek(chunks, SNIFF_BYTES);
+        const p = await peek(chunks, SNIFF_BYTES);
         source = p.rest;
         dialect = { delimiter: p.head.length ? sniffCsvDialect(p.head).delimiter : 0x2c, quote: 0x22, header: true };
       }
@@ -205,30 +206,6 @@ function _concat(parts: readonly Uint8Array[], n: number): Uint8Array {
     o += p.length;
   }
   return out;
-}
-
-/** Up to `n` bytes from the front of `source`, and a source that replays them. */
-async function _peek(source: AsyncIterable<Uint8Array>, n: number): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array> }> {
-  const it = source[Symbol.asyncIterator]();
-  const held: Uint8Array[] = [];
-  let size = 0;
-  let done = false;
-  while (size < n) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    held.push(r.value.slice());
-    size += r.value.length;
-  }
-  const head = _concat(held, size);
-  async function* rest(): AsyncIterable<Uint8Array> {
-    for (const h of held) yield h;
-    if (done) return;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  return { head: head.subarray(0, Math.min(n, head.length)), rest: rest() };
 }
 
 async function _collect(chunks: AsyncIterable<Uint8Array>, opts: ScanTableOptions): Promise<Uint8Array> {
