@@ -104,6 +104,11 @@ export class Approvals {
           { role },
         );
       }
+      // The same signature twice says nothing new; to change it, withdraw it and sign again.
+      const mine = approvalRecords(await about(this.repo, subject.id)).find((r) => r.type === 'approval' && r.signer.fingerprint === me.fingerprint && r.meaning === meaning && r.withdrawn === null);
+      if (mine && mine.type === 'approval') {
+        throw new PolicyError('POLICY_VIOLATION', `${me.email} already signed ${subject.label} as ${meaning} (approval ${mine.approval}, ${mine.time}); to change it, withdraw that one first with cognify withdraw`, { approval: mine.approval });
+      }
       return { subject, name: me.name, email: me.email, fingerprint: me.fingerprint, role, meaning, comment, time: opts.time ?? this.repo.now() };
     } catch (e) {
       throw tagCaller(e, 'approvals.prepare');

@@ -123,6 +123,7 @@ describe('approvals under the bank policy', () => {
       [{ subject: 'credit-lora', meaning: 'approved', signer: mo.signer, role: 'compliance' }, /does not hold compliance/],
       [{ subject: 'credit-lora', meaning: 'approved', signer: ed.signer }, /policy bank-model-risk takes run approvals from model-risk, compliance; ed@example.org would sign as ml-engineer/],
       [{ subject: 'credit-lora', meaning: 'approved', signer: ada.signer }, /they are its author \(signed run credit-lora version 1\)/],
+      [{ subject: 'credit-lora', meaning: 'approved', signer: mo.signer }, /mo@example.org already signed run credit-lora@2 as approved \(approval sha256:[0-9a-f]{64}, .*\); to change it, withdraw that one first/],
       [{ subject: (await repo.identities())[0]!.identity, meaning: 'approved', signer: mo.signer }, /is a identity; approvals and scans are about dataset-version, run, eval/],
     ];
     for (const [opts, err] of cases) {

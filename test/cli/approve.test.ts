@@ -171,8 +171,9 @@ describe('the bank policy: an engineer authors a run, model risk and compliance 
       [['scan', 'credit', '--waive', 'name'], 'grace@example.org', 'USAGE', 2],
     ];
     for (const [args, as, code, exit] of cases) expectError(await cli(args, as), code, exit);
-    expectError(await cli(['approve', 'credit-lora', '--meaning', 'approved', '--json'], 'alan@example.org', { COGNIFY_PASSPHRASE: 'wrong' }), 'PASSPHRASE_WRONG', 7, { json: true });
-    expectError(await cli(['approve', 'credit-lora', '--meaning', 'approved'], 'alan@example.org', { COGNIFY_PASSPHRASE: undefined }), 'PASSPHRASE_MISSING', 7);
+    expect(expectError(await cli(['approve', 'credit-lora', '--meaning', 'approved'], 'alan@example.org'), 'POLICY_VIOLATION', 6)).toMatch(/already signed run credit-lora@2 as approved/);
+    expectError(await cli(['approve', 'credit-lora', '--meaning', 'reviewed', '--json'], 'alan@example.org', { COGNIFY_PASSPHRASE: 'wrong' }), 'PASSPHRASE_WRONG', 7, { json: true });
+    expectError(await cli(['approve', 'credit-lora', '--meaning', 'reviewed'], 'alan@example.org', { COGNIFY_PASSPHRASE: undefined }), 'PASSPHRASE_MISSING', 7);
     expect(await snapshot(dir)).toEqual(before);
     // A revoked key: refused before the passphrase is asked for.
     expectOk(await cli(['id', 'revoke', 'alan@example.org', '--reason', 'laptop lost']));
