@@ -20,13 +20,12 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { hashFiles, type HashJob, type HashResult } from '../src/node/hash-pool.js';
 import { nodeProvider } from '../src/node/node-crypto.js';
 import { hashCheckpoint, type CheckpointManifest } from '../src/runs/checkpoint-hash.js';
-import { removeTempDirsSync, tempDir } from './fixture.js';
+import { runAlone, tempDir } from './fixture.js';
 import type { SuiteContext, SuiteResult } from './foundation.js';
-import { consoleTable, fmt, summarize, type Figure } from './report.js';
+import { fmt, summarize, type Figure } from './report.js';
 
 export const CHECKPOINT_GOAL_VS_SHA256SUM = 1.5;
 
@@ -213,20 +212,5 @@ export async function checkpointSuite(ctx: SuiteContext): Promise<SuiteResult> {
   };
 }
 
-// node dist/bench/checkpoints.js   (this suite alone; BENCH_SCALE as for npm run bench)
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const scale = Number(process.env.BENCH_SCALE || '1');
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      removeTempDirsSync();
-      process.exit(130);
-    });
-  }
-  checkpointSuite({ scale, log: (m) => process.stderr.write(m + '\n') }).then(
-    (r) => process.stdout.write(`\n${consoleTable(r.figures)}\n\n${r.facts.join('\n')}\n`),
-    (e: unknown) => {
-      process.stderr.write(`checkpoint bench failed: ${(e as Error)?.stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+// node dist/bench/checkpoints.js   (this suite alone)
+runAlone(import.meta.url, 'checkpoint', checkpointSuite);

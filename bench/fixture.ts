@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { initRepo } from '../src/api/init-repo.js';
 import { openRepo } from '../src/api/open-repo.js';
 import type { Repo } from '../src/api/repo.js';
@@ -17,6 +18,8 @@ import { ROLES, type Role } from '../src/chain/chain-types.js';
 import { createIdentity } from '../src/chain/identity.js';
 import { seedSigner, type Signer } from '../src/chain/signer.js';
 import { nodeProvider } from '../src/node/node-crypto.js';
+import type { SuiteContext, SuiteResult } from './foundation.js';
+import { consoleTable } from './report.js';
 
 /** A deterministic 32-byte Ed25519 seed for key number `i` (0 is the repository's creator). */
 export function seedOf(i: number): Uint8Array {
@@ -161,4 +164,26 @@ export async function buildRepository(opts: BuildOptions): Promise<Fixture> {
 /** Open a fixture with a crypto provider (default native); its clock continues the fixture's. */
 export function openFixture(f: Fixture, crypto: CryptoProvider = nodeProvider): Promise<Repo> {
   return openRepo({ dir: f.dir, crypto, now: () => new Date(f.clockMs++) });
+}
+
+/**
+ * `node dist/bench/<suite>.js`: when `moduleUrl` is the main module, run `suite` alone (BENCH_SCALE
+ * as for npm run bench), print its table and facts, and remove its temp dirs on Ctrl-C.
+ */
+export function runAlone(moduleUrl: string, label: string, suite: (ctx: SuiteContext) => Promise<SuiteResult>): void {
+  if (process.argv[1] === undefined || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const scale = Number(process.env.BENCH_SCALE || '1');
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      removeTempDirsSync();
+      process.exit(130);
+    });
+  }
+  suite({ scale, log: (m) => process.stderr.write(m + '\n') }).then(
+    (r) => process.stdout.write(`\n${consoleTable(r.figures)}\n\n${r.facts.join('\n')}\n`),
+    (e: unknown) => {
+      process.stderr.write(`${label} bench failed: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -13,17 +13,15 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { scanTable, type TableScanResult } from '../src/policy/pii-table.js';
-import { removeTempDirsSync, tempDir } from './fixture.js';
+import { runAlone, seedOf, tempDir } from './fixture.js';
 import type { SuiteContext, SuiteResult } from './foundation.js';
 import { generateBase } from './gen.js';
-import { consoleTable, fmt, summarize, type Figure } from './report.js';
+import { fmt, summarize, type Figure } from './report.js';
 import { initRepo } from '../src/api/init-repo.js';
 import { createIdentity } from '../src/chain/identity.js';
 import { seedSigner } from '../src/chain/signer.js';
 import { nodeProvider } from '../src/node/node-crypto.js';
-import { seedOf } from './fixture.js';
 
 export const SCAN_GOAL_MB_S = 100;
 export const SCAN_KEY = { mbps: 'scan.csv-mbps', rows: 'scan.csv-rows', noCache: 'scan.csv-mbps-no-cache', stored: 'scan.stored-mbps' } as const;
@@ -135,20 +133,5 @@ export async function scanSuite(ctx: SuiteContext): Promise<SuiteResult> {
   };
 }
 
-// node dist/bench/scan.js   (this suite alone; BENCH_SCALE as for npm run bench)
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const scale = Number(process.env.BENCH_SCALE || '1');
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      removeTempDirsSync();
-      process.exit(130);
-    });
-  }
-  scanSuite({ scale, log: (m) => process.stderr.write(m + '\n') }).then(
-    (r) => process.stdout.write(`\n${consoleTable(r.figures)}\n\n${r.facts.join('\n')}\n`),
-    (e: unknown) => {
-      process.stderr.write(`scan bench failed: ${(e as Error)?.stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+// node dist/bench/scan.js   (this suite alone)
+runAlone(import.meta.url, 'scan', scanSuite);
