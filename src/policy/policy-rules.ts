@@ -10,8 +10,10 @@ import { shortFingerprint } from '../chain/signer.js';
 import { isSigned } from '../chain/signed-object.js';
 import type { ApprovalObject, PolicyObject, ScanObject, WaiverObject, WithdrawalObject } from './policy-types.js';
 
-/** The printed name and e-mail in a signature must be the signer's identity's. */
-function sameName(ctx: RuleContext, obj: { name: string; email: string; type: string }): void {
+/** An object signed by the entry's actor, for this repository, with the actor's printed name and e-mail. */
+function signedByActor(ctx: RuleContext, obj: { signer: string; repo: string; name: string; email: string; type: string }): void {
+  sameSigner(ctx, obj);
+  sameRepo(ctx, obj);
   const key = ctx.state.keys.get(ctx.entry.signer);
   if (!key || key.name !== obj.name || key.email !== obj.email) {
     throw new IntegrityError('LOG_BROKEN', `log entry ${ctx.entry.seq}: its ${obj.type} names ${obj.name} <${obj.email}>, not the signer's identity`, { seq: ctx.entry.seq });
@@ -44,9 +46,7 @@ export const policyRules: Record<string, ActionRule> = {
       if (ctx.subjects.length !== 2 || approval?.type !== 'approval') {
         throw new IntegrityError('LOG_BROKEN', `log entry ${ctx.entry.seq} (approval.sign) must name an approval and its subject`, { seq: ctx.entry.seq });
       }
-      sameSigner(ctx, approval);
-      sameRepo(ctx, approval);
-      sameName(ctx, approval);
+      signedByActor(ctx, approval);
       names(ctx, 'approval subject', approval.subject, ctx.entry.subjects[1]!);
       about(ctx, approval.subject);
       if (approval.subjectType !== subject.type) names(ctx, 'approval subject type', approval.subjectType, subject.type);
@@ -69,9 +69,7 @@ export const policyRules: Record<string, ActionRule> = {
     who: 'any-role',
     apply(ctx) {
       const [w, approval] = expectSubjects<WithdrawalObject | ApprovalObject>(ctx, ['approval-withdrawal', 'approval']) as [WithdrawalObject, ApprovalObject];
-      sameSigner(ctx, w);
-      sameRepo(ctx, w);
-      sameName(ctx, w);
+      signedByActor(ctx, w);
       names(ctx, 'withdrawal', w.approval, ctx.entry.subjects[1]!);
       names(ctx, 'withdrawal subject', w.subject, approval.subject);
       about(ctx, approval.subject);
@@ -106,9 +104,7 @@ export const policyRules: Record<string, ActionRule> = {
     who: ['privacy-officer'],
     apply(ctx) {
       const [waiver, scan] = expectSubjects<WaiverObject | ScanObject>(ctx, ['pii-waiver', 'pii-scan']) as [WaiverObject, ScanObject];
-      sameSigner(ctx, waiver);
-      sameRepo(ctx, waiver);
-      sameName(ctx, waiver);
+      signedByActor(ctx, waiver);
       names(ctx, 'waiver scan', waiver.scan, ctx.entry.subjects[1]!);
       names(ctx, 'waiver dataset', waiver.dataset, scan.dataset);
       about(ctx, scan.dataset);
