@@ -17,6 +17,7 @@ import { run, runFlags } from './commands/run.js';
 import { evalFlags, evaluation, importer } from './commands/evidence.js';
 import { approve, approveFlags, approvals, policy, status, statusFlags, withdraw, withdrawFlags } from './commands/approve.js';
 import { scan, scanFlags } from './commands/scan.js';
+import { card, cardFlags, CARD_USAGE } from './commands/card.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -162,6 +163,12 @@ const COMMANDS: Record<string, Command> = {
       'scan <dataset ref> [--exit-code]           counts per kind and column, masked locations; --exit-code: 1 when unwaived findings remain',
       'scan <dataset ref> --waive KIND --reason TEXT   a privacy officer\'s signed waiver of one kind the scan found',
     ],
+  },
+  card: {
+    run: card,
+    flags: cardFlags,
+    summary: 'documents from the record: model card, EU AI Act Annex XI/XII, SR 11-7, datasheet, HIPAA, bias',
+    usage: CARD_USAGE,
   },
   verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },
   show: { run: show, summary: 'print an object readably', usage: ['show <id|prefix>'] },

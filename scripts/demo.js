@@ -111,6 +111,21 @@ console.log('\nA PII/PHI scan of the training data (HIPAA Safe Harbor kinds), st
 cognify(['-C', repo, 'scan', 'credit-decisions@2', '--as', 'grace@example.org']);
 console.log('\nScanning the same version again reads the stored scan: versions never change.');
 cognify(['-C', repo, 'scan', 'credit-decisions@2', '--as', 'grace@example.org']);
+
+const cards = fileURLToPath(new URL('../fixtures/cards/', import.meta.url));
+const answers = join(cards, 'credit-lora.answers.yaml');
+// The documents outlive the demo's temporary repository: they are what a reviewer opens.
+const documents = mkdtempSync(join(tmpdir(), 'cognify-documents-'));
+console.log('\nDocuments for the regulator, generated from the record: every statement cites the object it came from.');
+console.log('Without the narrative answers (intended use, limitations ...), the model card says what is MISSING; a pipeline can gate on --check.');
+cognify(['-C', repo, 'card', 'model-card', 'credit-lora', '--check'], { expectFail: true });
+for (const kind of ['model-card', 'annex-xi', 'sr11-7']) {
+  for (const format of ['md', 'html']) cognify(['-C', repo, 'card', kind, 'credit-lora', '--answers', answers, '--format', format, '-o', join(documents, `${kind}.${format}`)]);
+}
+console.log('\nAda commits the model card to the record; Grace approves that exact document, and anyone can rebuild it byte for byte.');
+const committed = /document (sha256:[0-9a-f]{64})/.exec(cognify(['-C', repo, 'card', 'commit', 'model-card', 'credit-lora', '--answers', answers, '--as', 'ada@example.org']))[1];
+cognify(['-C', repo, 'approve', committed, '--meaning', 'approved', '--comment', 'Model card reviewed against the record', '--as', 'grace@example.org']);
+cognify(['-C', repo, 'card', 'verify', committed]);
 cognify(['-C', repo, 'log']);
 cognify(['-C', repo, 'log', 'proof', '2']);
 cognify(['-C', repo, 'log', 'checkpoint']);
@@ -118,4 +133,5 @@ cognify(['-C', repo, 'verify']);
 
 if (keep) console.log(`\nKept ${root}; try: COGNIFY_HOME=${env.COGNIFY_HOME} npx cognify -C ${repo} log`);
 else rmSync(root, { recursive: true, force: true });
-console.log('\nDemo complete: identities created, roles granted, dataset versions committed and diffed row by row, a training run recorded with its checkpoints, evals and bias metrics, approved under the bank policy by two independent reviewers, a dataset scanned for PII/PHI, every action signed and logged, verify passed.');
+console.log('\nDemo complete: identities created, roles granted, dataset versions committed and diffed row by row, a training run recorded with its checkpoints, evals and bias metrics, approved under the bank policy by two independent reviewers, a dataset scanned for PII/PHI, documents generated and one approved, every action signed and logged, verify passed.');
+console.log(`\nThe model card, EU AI Act Annex XI and SR 11-7 documents (Markdown and HTML) are in ${documents}`);

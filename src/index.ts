@@ -48,3 +48,10 @@ export { evaluate as evaluatePolicy, type Facts as PolicyFacts, type Verdict, ty
 export { MEANINGS, SUBJECT_KINDS, type Meaning, type SubjectKind, type ApprovalObject, type WithdrawalObject, type PolicyObject, type ScanObject, type WaiverObject } from './policy/policy-types.js';
 export { detectPii, maskValue, PII_KINDS, type PiiKind, type PiiFinding } from './policy/pii-detect.js';
 export { scanTable, type ScanTableOptions, type TableScanResult } from './policy/pii-table.js';
+export { Cards, readAnswers, type CardFormat } from './api/cards.js';
+export { buildCard, CARD_KINDS, CARD_SUBJECTS, isCardKind, type CardKind } from './cards/kinds.js';
+export { parseAnswers, ANSWER_KEYS, SOURCE_CATEGORIES, type Answers, type AnswerKey } from './cards/answers.js';
+export { renderMarkdown as renderCardMarkdown, renderJson as renderCardJson } from './cards/render-md.js';
+export { renderHtml as renderCardHtml } from './cards/render-html.js';
+export type { Doc, CardRecord, Section, Block, Chart, EvidenceRow, SignatureRow } from './cards/types.js';
+export type { DocumentObject } from './cards/document.js';

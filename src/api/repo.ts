@@ -41,10 +41,12 @@ import { policySchemas } from '../policy/policy-types.js';
 import { policyRules } from '../policy/policy-rules.js';
 import { Approvals, Policies } from './approvals.js';
 import { Scans, type ScanOptions, type ScanResult } from './scans.js';
+import { Cards } from './cards.js';
+import { cardRules, cardSchemas } from '../cards/document.js';
 import { aboutRecords } from './subjects.js';
 
-export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas, policySchemas);
-export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules, ...policyRules };
+export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas, policySchemas, cardSchemas);
+export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules, ...policyRules, ...cardRules };
 
 /** What objects of each layer refer to, for verify's "every referenced object present". */
 function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[] } | undefined {
@@ -113,6 +115,8 @@ export class Repo {
   readonly policy: Policies = new Policies(this);
   /** PII/PHI scans of dataset versions, and privacy officers' waivers. */
   readonly scans: Scans = new Scans(this);
+  /** Documents generated from the record (model card, Annex XI, SR 11-7 ...), and committed ones. */
+  readonly cards: Cards = new Cards(this);
   private readonly ctx: RepoContext;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;

@@ -20,18 +20,18 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /**
- * Atomic write: temp file (mode 0600, exclusive) in the same directory, fsync, then rename over
+ * Atomic write: temp file (mode 0600 unless `mode` says otherwise, exclusive) in the same directory, fsync, then rename over
  * the target, or, when `overwrite` is false, link it to the target (which fails with EEXIST rather
  * than clobber a key). A crash leaves the old file or the new one, never a partial one; the temp
  * file is removed on every error path.
  */
-export async function writeAtomic(path: string, data: string, overwrite: boolean): Promise<void> {
+export async function writeAtomic(path: string, data: string, overwrite: boolean, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+  const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, mode);
   try {
     try {
-      await fh.chmod(0o600); // the umask may only narrow the mode; make it exact anyway
+      await fh.chmod(mode); // the umask may only narrow the mode; make it exact anyway
       await fh.writeFile(data, 'utf8');
       await fh.sync();
     } finally {

@@ -42,9 +42,10 @@ const GATES_FOR: Record<SubjectKind, readonly string[]> = {
   document: [],
 };
 
-type Path = (string | number)[];
+export type Path = (string | number)[];
 
-class Problem extends Error {
+/** A problem at a path of a YAML document; `key` points at the key rather than its value. */
+export class Problem extends Error {
   constructor(
     readonly path: Path,
     message: string,
@@ -123,7 +124,8 @@ function subjectRules(kind: SubjectKind, v: unknown, path: Path): SubjectRules {
   return { approvals, separation, gates: { evals, scan: g.scan !== undefined, provenance, documents } };
 }
 
-function locate(doc: Document, lines: LineCounter, p: Problem): string {
+/** ":line:col" of a problem's node in the document, or "" when it has none. */
+export function locate(doc: Document, lines: LineCounter, p: Problem): string {
   let node = doc.getIn(p.path, true) as { range?: [number, number, number] } | undefined;
   for (let n = p.path.length; !node && n > 0; n--) node = doc.getIn(p.path.slice(0, n - 1), true) as typeof node;
   let at = node?.range?.[0];

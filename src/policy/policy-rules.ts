@@ -35,7 +35,7 @@ function about(ctx: RuleContext, subject: string): void {
 }
 
 /** The actions whose entries are indexed by the subject they are about. */
-export const ABOUT_ACTIONS = new Set(['approval.sign', 'approval.withdraw', 'scan.record', 'scan.waive']);
+export const ABOUT_ACTIONS = new Set(['approval.sign', 'approval.withdraw', 'scan.record', 'scan.waive', 'document.commit']);
 
 export const policyRules: Record<string, ActionRule> = {
   /** subjects: [approval, the object approved] */

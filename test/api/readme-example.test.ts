@@ -50,4 +50,24 @@ describe('README library example', () => {
       await t.cleanup();
     }
   });
+
+  it('documents, as the README shows them', async () => {
+    const { buildRecord, alan } = await import('../cards/_record.js');
+    const { readAnswers } = await import('../../src/index.js');
+    const t = await tempDir();
+    const repo = await buildRecord(`${t.dir}/record`, `${t.dir}/code`);
+    try {
+      const signer = alan.signer;
+      const answers = await readAnswers('fixtures/cards/credit-lora.answers.yaml');
+      const doc = await repo.cards.build('model-card', 'credit-lora', answers);
+      const html = repo.cards.render(doc, 'html');
+      const { document } = await repo.cards.commit({ kind: 'model-card', subject: 'credit-lora', answers, signer });
+      expect(doc).toMatchObject({ kind: 'model-card', missing: [], subject: expect.stringMatching(/^sha256:/) });
+      expect(html).toMatch(/^<!doctype html>/i);
+      expect(await repo.cards.check(document)).toMatchObject({ identical: true });
+    } finally {
+      await repo.close();
+      await t.cleanup();
+    }
+  }, 60_000);
 });
