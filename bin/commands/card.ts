@@ -86,8 +86,8 @@ async function commit(ctx: Context): Promise<number> {
   const kind = kindArg(kindText);
   const answers = await answersOf(ctx);
   const repo = await ctx.repo();
-  // Built once before the passphrase prompt so that a wrong subject or kind fails first.
-  await repo.cards.build(kind, subject!, answers);
+  // A wrong subject or kind fails before the passphrase prompt.
+  await repo.cards.prepare(kind, subject!);
   const { signer } = await ctx.signer();
   const r = await repo.cards.commit({ kind, subject: subject!, answers, signer });
   ctx.out(r, () =>

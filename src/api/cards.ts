@@ -18,11 +18,11 @@ import type { DatasetVersion } from '../diff/dataset-types.js';
 import { describeSchema } from '../diff/render.js';
 import type { CheckpointManifestObject, EvalObject, MetricPoint, RunObject } from '../runs/run-types.js';
 import { evaluate } from '../policy/evaluate.js';
-import { DOCUMENT_KINDS, type ApprovalObject, type WithdrawalObject } from '../policy/policy-types.js';
+import { DOCUMENT_KINDS, SUBJECT_KINDS, type ApprovalObject, type WithdrawalObject } from '../policy/policy-types.js';
 import { parseAnswers, type Answers } from '../cards/answers.js';
 import type { DocumentObject } from '../cards/document.js';
 import { readSmallFile } from '../runs/small-file.js';
-import { buildCard, CARD_SUBJECTS, type CardKind } from '../cards/kinds.js';
+import { buildCard, CARD_SUBJECTS, checkSubject, type CardKind } from '../cards/kinds.js';
 import { renderMarkdown, renderJson } from '../cards/render-md.js';
 import { renderHtml } from '../cards/render-html.js';
 import type { ApprovalEntry, CardRecord, DatasetEntry, Doc, LogExcerptEntry, ObjectInfo } from '../cards/types.js';
@@ -35,6 +35,25 @@ export type CardFormat = 'md' | 'html' | 'json';
 
 /** The metric history kept for charts: beyond this, every k-th point (deterministic). */
 const MAX_POINTS = 20_000;
+
+/**
+ * Every k-th item, k a power of two chosen so that at most `max` are kept, in one pass and
+ * bounded memory: when the kept list overflows, every other kept item goes and k doubles.
+ */
+export async function sample<T>(items: AsyncIterable<T>, max: number): Promise<T[]> {
+  let kept: T[] = [];
+  let stride = 1;
+  let i = 0;
+  for await (const x of items) {
+    if (i++ % stride !== 0) continue;
+    kept.push(x);
+    if (kept.length > max) {
+      kept = kept.filter((_, k) => k % 2 === 0);
+      stride *= 2;
+    }
+  }
+  return kept;
+}
 
 function infoOf(id: string, o: Signed<CognifyObject> | CognifyObject): ObjectInfo {
   const signed = isSigned(o as CognifyObject);
@@ -80,11 +99,9 @@ export class Cards {
           p = v.parents[0] as ObjectId | undefined;
         }
         run = { id: subject.id, object: o, versions };
-        for (const m of o.metrics) note(m, (await repo.store.get(m as ObjectId, 'run-metrics')).value);
-        const all: MetricPoint[] = [];
-        for await (const p of repo.runs.metrics(o)) all.push(p);
-        const step = Math.ceil(all.length / MAX_POINTS);
-        for (let i = 0; i < all.length; i += step) metrics.push(all[i]!);
+        // Metric segments are unsigned and content-addressed: read (and so checked) by runs.metrics.
+        for (const m of o.metrics) objects[m] = { type: 'run-metrics', signer: null, time: null, hash: m };
+        metrics.push(...(await sample(repo.runs.metrics(o), MAX_POINTS)));
         for (const [list, output] of [[o.checkpoints, false], [o.outputs, true]] as const) {
           for (const c of list) {
             const m = (await repo.store.get(c.manifest as ObjectId, 'checkpoint-manifest')).value as unknown as CheckpointManifestObject;
@@ -120,6 +137,17 @@ export class Cards {
       return { repo: { id: repo.id, name: typeof genesis.name === 'string' ? genesis.name : '' }, subject: { id: subject.id, type: subject.kind === 'run' ? 'run' : 'dataset-version', label: subject.label }, run, metrics, checkpoints, evals, datasets, approvals, status, people, objects, log, verification };
     } catch (e) {
       throw tagCaller(e, 'cards.gather');
+    }
+  }
+
+  /** Check, cheaply, that `kind` can be about `subjectRef` (before a passphrase is asked for). */
+  async prepare(kind: CardKind, subjectRef: string): Promise<{ subject: string; label: string }> {
+    try {
+      const s = await resolveSubject(this.repo, subjectRef);
+      checkSubject(kind, { id: s.id, type: SUBJECT_KINDS[s.kind], label: s.label });
+      return { subject: s.id, label: s.label };
+    } catch (e) {
+      throw tagCaller(e, 'cards.prepare');
     }
   }
 

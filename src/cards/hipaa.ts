@@ -18,7 +18,7 @@ const NOT_DETECTABLE = 'Not detectable in text or tabular data by this scanner: 
 const SAFE_HARBOR: { item: string; identifier: string; kinds: PiiKind[]; detects: string; result?: string }[] = [
   { item: '(A)', identifier: 'Names', kinds: ['name'], detects: "name: only in columns named for a person's name; names in free text are not detected" },
   { item: '(B)', identifier: 'Geographic subdivisions smaller than a state (street address, city, county, precinct, ZIP code)', kinds: ['zip'], detects: 'zip: ZIP codes after a state abbreviation or the word ZIP, and ZIP or postcode columns; street addresses, cities and counties are not detected' },
-  { item: '(C)', identifier: 'All elements of dates (except year) directly related to an individual; ages over 89', kinds: ['date', 'age-over-89'], detects: 'date: dates more specific than a year; age-over-89' },
+  { item: '(C)', identifier: 'All elements of dates (except year) directly related to an individual; ages over 89', kinds: ['date', 'age-over-89'], detects: 'date: dates more specific than a year; age-over-89: in age columns or after a word such as "aged"; ages in clinical shorthand ("92F") are not detected' },
   { item: '(D)', identifier: 'Telephone numbers', kinds: ['phone'], detects: 'phone' },
   { item: '(E)', identifier: 'Fax numbers', kinds: ['phone'], detects: 'phone: fax numbers are counted with telephone numbers' },
   { item: '(F)', identifier: 'Electronic mail addresses', kinds: ['email'], detects: 'email' },

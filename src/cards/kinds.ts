@@ -45,11 +45,16 @@ export function isCardKind(k: string): k is CardKind {
   return (CARD_KINDS as readonly string[]).includes(k);
 }
 
+/** Refuse a kind about the wrong kind of subject (a datasheet of a run). */
+export function checkSubject(kind: CardKind, subject: { id: string; type: string; label: string }): void {
+  if (!(CARD_SUBJECTS[kind] as readonly string[]).includes(subject.type)) {
+    const what = CARD_SUBJECTS[kind].map((t) => (t === 'run' ? 'a run' : 'a dataset version')).join(' or ');
+    throw new InputError('INPUT_INVALID', `a ${kind} document is about ${what}, and ${subject.label} is not; see cognify card --help`, { kind, subject: subject.id });
+  }
+}
+
 /** Build a document of `kind` from a gathered record and the answers. Pure. */
 export function buildCard(kind: CardKind, record: CardRecord, answers: Answers): Doc {
-  if (!CARD_SUBJECTS[kind].includes(record.subject.type)) {
-    const what = CARD_SUBJECTS[kind].map((t) => (t === 'run' ? 'a run' : 'a dataset version')).join(' or ');
-    throw new InputError('INPUT_INVALID', `a ${kind} document is about ${what}, and ${record.subject.label} is not; see cognify card --help`, { kind, subject: record.subject.id });
-  }
+  checkSubject(kind, record.subject);
   return BUILDERS[kind](record, answers);
 }
