@@ -18,6 +18,7 @@ import { evalFlags, evaluation, importer } from './commands/evidence.js';
 import { approve, approveFlags, approvals, policy, status, statusFlags, withdraw, withdrawFlags } from './commands/approve.js';
 import { scan, scanFlags } from './commands/scan.js';
 import { card, cardFlags, CARD_USAGE } from './commands/card.js';
+import { exportCommand, exportFlags, EXPORT_USAGE } from './commands/export.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -169,6 +170,12 @@ const COMMANDS: Record<string, Command> = {
     flags: cardFlags,
     summary: 'documents from the record: model card, EU AI Act Annex XI/XII, SR 11-7, datasheet, HIPAA, bias',
     usage: CARD_USAGE,
+  },
+  export: {
+    run: exportCommand,
+    flags: exportFlags,
+    summary: 'a signed object as a DSSE envelope or an in-toto Statement, for supply-chain verifiers',
+    usage: EXPORT_USAGE,
   },
   verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },
   show: { run: show, summary: 'print an object readably', usage: ['show <id|prefix>'] },

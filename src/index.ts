@@ -55,3 +55,5 @@ export { renderMarkdown as renderCardMarkdown, renderJson as renderCardJson } fr
 export { renderHtml as renderCardHtml } from './cards/render-html.js';
 export type { Doc, CardRecord, Section, Block, Chart, EvidenceRow, SignatureRow } from './cards/types.js';
 export type { DocumentObject } from './cards/document.js';
+export { exportAttestation, type Attestation, type AttestationFormat } from './api/attestations.js';
+export { statementOf, signStatement, STATEMENT_TYPE, INTOTO_PAYLOAD_TYPE, type Statement, type ResourceDescriptor } from './sync/attestation.js';
