@@ -39,6 +39,9 @@ export type ErrorCode =
   | 'PASSPHRASE_WRONG'
   | 'PASSPHRASE_MISSING'
   | 'KEYFILE_INVALID'
+  // bundles
+  | 'BUNDLE_INVALID'
+  | 'BUNDLE_TRUNCATED'
   // I/O
   | 'IO_FAILED';
 
