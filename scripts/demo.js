@@ -126,6 +126,16 @@ console.log('\nAda commits the model card to the record; Grace approves that exa
 const committed = /document (sha256:[0-9a-f]{64})/.exec(cognify(['-C', repo, 'card', 'commit', 'model-card', 'credit-lora', '--answers', answers, '--as', 'ada@example.org']))[1];
 cognify(['-C', repo, 'approve', committed, '--meaning', 'approved', '--comment', 'Model card reviewed against the record', '--as', 'grace@example.org']);
 cognify(['-C', repo, 'card', 'verify', committed]);
+
+console.log('\nThe record travels to an air-gapped site as one signed file: checked there without any repository, then imported;');
+console.log('every hash, signature, role and log link is checked before the new repository appears.');
+const bundleFile = join(root, 'credit-scoring-llm.bundle');
+const airgap = join(root, 'airgapped-record');
+cognify(['-C', repo, 'bundle', 'create', bundleFile, '--as', 'ada@example.org']);
+cognify(['bundle', 'verify', bundleFile]);
+cognify(['bundle', 'import', bundleFile, airgap]);
+cognify(['-C', airgap, 'verify']);
+cognify(['-C', airgap, 'status', 'credit-lora', '--require', 'approved']);
 cognify(['-C', repo, 'log']);
 cognify(['-C', repo, 'log', 'proof', '2']);
 cognify(['-C', repo, 'log', 'checkpoint']);
@@ -133,5 +143,5 @@ cognify(['-C', repo, 'verify']);
 
 if (keep) console.log(`\nKept ${root}; try: COGNIFY_HOME=${env.COGNIFY_HOME} npx cognify -C ${repo} log`);
 else rmSync(root, { recursive: true, force: true });
-console.log('\nDemo complete: identities created, roles granted, dataset versions committed and diffed row by row, a training run recorded with its checkpoints, evals and bias metrics, approved under the bank policy by two independent reviewers, a dataset scanned for PII/PHI, documents generated and one approved, every action signed and logged, verify passed.');
+console.log('\nDemo complete: identities created, roles granted, dataset versions committed and diffed row by row, a training run recorded with its checkpoints, evals and bias metrics, approved under the bank policy by two independent reviewers, a dataset scanned for PII/PHI, documents generated and one approved, the record carried by bundle to an air-gapped repository and verified there, every action signed and logged, verify passed.');
 console.log(`\nThe model card, EU AI Act Annex XI and SR 11-7 documents (Markdown and HTML) are in ${documents}`);

@@ -57,3 +57,5 @@ export type { Doc, CardRecord, Section, Block, Chart, EvidenceRow, SignatureRow 
 export type { DocumentObject } from './cards/document.js';
 export { exportAttestation, type Attestation, type AttestationFormat } from './api/attestations.js';
 export { statementOf, signStatement, STATEMENT_TYPE, INTOTO_PAYLOAD_TYPE, type Statement, type ResourceDescriptor } from './sync/attestation.js';
+export { createBundle, verifyBundle, importBundle, type BundleCreateResult, type BundleVerifyResult, type BundleImportResult } from './api/bundles.js';
+export { readBundle, writeBundle, type BundleEvent, type BundleItem } from './sync/bundle-format.js';

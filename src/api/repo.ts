@@ -43,13 +43,14 @@ import { Approvals, Policies } from './approvals.js';
 import { Scans, type ScanOptions, type ScanResult } from './scans.js';
 import { Cards } from './cards.js';
 import { cardRules, cardSchemas } from '../cards/document.js';
+import { syncSchemas } from '../sync/bundle.js';
 import { aboutRecords } from './subjects.js';
 
-export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas, policySchemas, cardSchemas);
+export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas, policySchemas, cardSchemas, syncSchemas);
 export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules, ...policyRules, ...cardRules };
 
 /** What objects of each layer refer to, for verify's "every referenced object present". */
-function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[] } | undefined {
+export function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[] } | undefined {
   if (obj.type === 'dataset-version') {
     const recipe = (obj as unknown as DatasetVersion).recipe;
     return recipe ? { objects: [idFromDigest(recipe.root)], chunks: [] } : undefined;

@@ -77,6 +77,12 @@ export function stageCheckpoint(tx: Transaction, repo: ObjectId, head: LogHead, 
   return note;
 }
 
+/** Stage a checkpoint note signed elsewhere (received with a bundle) as the latest, at its size; verify checks it. */
+export function stageReceivedCheckpoint(tx: Transaction, size: number, note: string): void {
+  tx.put('meta', CHECKPOINT_KEY, utf8(note));
+  tx.put('meta', checkpointKey(size), utf8(note));
+}
+
 export async function latestCheckpoint(store: Store): Promise<string | undefined> {
   const raw = await store.getMeta(CHECKPOINT_KEY);
   return raw === undefined ? undefined : fromUtf8(raw);

@@ -59,8 +59,12 @@ describe('repo.scan', () => {
 
   it('neither the stored scan object nor the report copies an identifier it found', async () => {
     const s = (await repo.scans.get('patients'))!;
-    const stored = new TextDecoder().decode((await repo.getObject(s.scan)).bytes);
-    const report = JSON.stringify(s);
+    // What the scan says, without the fields that are hashes, a signature or a time: their digits
+    // are random and once held a ZIP code's five by chance (a flaky failure in CI).
+    const { sig: _sig, signer: _signer, repo: _repo, dataset: _dataset, time: _time, ...content } = (await repo.getObject(s.scan)).value as unknown as Record<string, unknown>;
+    const stored = JSON.stringify(content);
+    const { scan: _id, dataset: _ds, time: _t, ...said } = s;
+    const report = JSON.stringify(said);
     let checked = 0;
     for (const c of cells) {
       for (const l of c.labels) {

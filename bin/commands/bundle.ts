@@ -1,0 +1,47 @@
+// cognify bundle create <file> | bundle verify <file> | bundle import <file> [<dir>]
+import { resolve } from 'node:path';
+import { InputError } from '../../src/core/errors.js';
+import { createBundle, importBundle, verifyBundle } from '../../src/api/bundles.js';
+import { need } from '../args.js';
+import type { Context } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { size } from '../format.js';
+
+export const BUNDLE_USAGE = [
+  'bundle create <file>          the whole record in one signed file (objects, chunks, log, refs), for an air gap',
+  'bundle verify <file>          check a bundle completely (every hash, signature, role and log link) without a repository',
+  'bundle import <file> [<dir>]  into <dir>: a new repository holding the bundled record, or a copy of the same',
+  '  repository brought forward (its log must be a prefix of the bundle\'s); without <dir>, the current repository',
+];
+
+export async function bundle(ctx: Context): Promise<number> {
+  const [sub, file, dir] = ctx.args.positionals;
+  if (!sub || !['create', 'verify', 'import'].includes(sub)) throw new InputError('USAGE', `${sub ? `unknown bundle command "${sub}"` : 'name a bundle command'}; use create, verify or import`, {});
+  need(ctx.args, sub === 'import' && dir !== undefined ? 3 : 2, `cognify bundle ${sub} <file>${sub === 'import' ? ' [<dir>]' : ''}`);
+  const path = resolve(ctx.io.cwd, file!);
+  if (sub === 'create') {
+    const repo = await ctx.repo();
+    const { signer } = await ctx.signer();
+    const r = await createBundle(repo, { file: path, signer });
+    ctx.out({ bundle: r.bundle, objects: r.objects, bytes: r.bytes, refs: r.refs }, `Wrote ${file}: ${r.objects.toLocaleString('en-US')} objects, chunks and log entries (${r.size} log entries), ${size(r.bytes)}, ${r.refs.length} refs; signed by you`);
+    return EXIT.ok;
+  }
+  if (sub === 'verify') {
+    const r = await verifyBundle(path);
+    ctx.out(r, () => (r.ok ? `${file}: ok — repository ${r.repo}, ${r.size} log entries, ${r.objects.toLocaleString('en-US')} objects, chunks and entries; every hash, signature, role and log link checks` : `${file}: NOT OK\n  ${r.problems.join('\n  ')}`));
+    return r.ok ? EXIT.ok : EXIT.checkFailed;
+  }
+  const target = dir !== undefined ? resolve(ctx.io.cwd, dir) : ctx.workDir;
+  const r = await importBundle(path, target);
+  ctx.out({ imported: r.imported, skipped: r.skipped, refs: r.refs, repo: r.repo, dir: r.dir, created: r.created }, () =>
+    [
+      r.created
+        ? `Created ${r.dir}: repository ${r.repo} from ${file}, ${r.imported.toLocaleString('en-US')} objects, chunks and log entries, verified`
+        : r.imported === 0
+          ? `${file} is already imported into ${r.dir}: nothing changed`
+          : `Imported ${file} into ${r.dir}: ${r.imported.toLocaleString('en-US')} new, ${r.skipped.toLocaleString('en-US')} already here, verified`,
+      ...r.refs.map((x) => `  ${x.name}: ${x.from ? x.from.slice(7, 19) : '(new)'} -> ${x.to.slice(7, 19)}`),
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,196 @@
+// Bundles through the repository (issue 7): write a full bundle of this repository to a file;
+// verify a bundle file without any repository; import one, which makes a new repository (a
+// replica of the source's record, for an air-gapped site) or brings an existing replica of the
+// same repository forward. Every check runs in a repository no one can see yet (a temporary
+// directory); only a bundle that replays and verifies completely changes anything.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { BundleError, CognifyError, InputError, RepoError, tagCaller } from '../core/errors.js';
+import type { CognifyObject } from '../store/object-codec.js';
+import { Store, type Database } from '../store/store.js';
+import type { Signer } from '../chain/signer.js';
+import { readEntries } from '../chain/audit-log.js';
+import { nodeProvider } from '../node/node-crypto.js';
+import { createRepoDb, findRepoDir, isRepoDir } from '../node/repo-dir.js';
+import { readBundle, writeBundle } from '../sync/bundle-format.js';
+import { fullItems, fullManifest, replayFullBundle, type ReplayResult } from '../sync/bundle.js';
+import { aboutRecords } from './subjects.js';
+import { openRepo } from './open-repo.js';
+import { Repo, rules, schemas } from './repo.js';
+
+export interface BundleCreateResult {
+  bundle: string;
+  objects: number;
+  bytes: number;
+  refs: string[];
+  size: number;
+}
+
+/** Write a full bundle of `repo` to `file` (atomically: a partial file never appears). */
+export async function createBundle(repo: Repo, opts: { file: string; signer: Signer }): Promise<BundleCreateResult> {
+  const file = resolve(opts.file);
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    const manifest = await fullManifest(repo.store, repo.id, opts.signer, repo.now());
+    const encoded = repo.store.encode(manifest as unknown as CognifyObject);
+    let objects = 0;
+    let bytes = 0;
+    async function* counted() {
+      for await (const item of fullItems(repo.store)) {
+        objects++;
+        yield item;
+      }
+    }
+    const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+    await once(out, 'open');
+    try {
+      for await (const piece of writeBundle(repo.crypto, encoded.bytes, counted())) {
+        bytes += piece.length;
+        if (!out.write(piece)) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+    } catch (e) {
+      out.destroy();
+      throw e;
+    }
+    await rename(tmp, file);
+    return { bundle: file, objects, bytes, refs: Object.keys(manifest.refs).sort(), size: manifest.size };
+  } catch (e) {
+    await rm(tmp, { force: true });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('INPUT_INVALID', `cannot write ${opts.file}: its folder does not exist; choose another path`, { file: opts.file });
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new InputError('INPUT_INVALID', `${opts.file} is being written by another cognify; wait, or choose another path`, { file: opts.file });
+    throw tagCaller(e, 'bundle.create');
+  }
+}
+
+/** Replay a bundle file into a new repository at `dir` and verify it there; throws on the first problem. */
+async function replayInto(dir: string, file: string): Promise<ReplayResult & { verified: { objects: number; signatures: number; logEntries: number } }> {
+  return createRepoDb(dir, async (db: Database) => {
+    const store = new Store({ db, crypto: nodeProvider, schemas });
+    const source = createReadStream(file);
+    let r: ReplayResult;
+    try {
+      r = await replayFullBundle(store, readBundle(nodeProvider, source), { rules, derived: aboutRecords });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BundleError('BUNDLE_INVALID', `no bundle file ${file}; give the path of a file made by cognify bundle create`, { file });
+      throw e;
+    } finally {
+      source.destroy();
+    }
+    const repo = await new Repo({ db, crypto: nodeProvider, dir, close: async () => undefined })._load();
+    const report = await repo.verify({ workers: 0 });
+    if (!report.ok) {
+      const p = report.problems[0]!;
+      throw new BundleError('BUNDLE_INVALID', `the bundled record does not verify: ${p.what}`, { problems: report.problems.length });
+    }
+    return { ...r, verified: { objects: report.objects, signatures: report.signatures, logEntries: report.logEntries } };
+  });
+}
+
+export interface BundleVerifyResult {
+  ok: boolean;
+  objects: number;
+  problems: string[];
+  repo?: string;
+  size?: number;
+  refs?: string[];
+}
+
+/** Check a bundle file completely without any repository (it is replayed into a temporary one). */
+export async function verifyBundle(file: string): Promise<BundleVerifyResult> {
+  const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-verify-'));
+  try {
+    const r = await replayInto(join(tmp, 'replica'), resolve(file));
+    return { ok: true, objects: r.objects + r.chunks + r.entries, problems: [], repo: r.manifest.repo, size: r.manifest.size, refs: Object.keys(r.manifest.refs).sort() };
+  } catch (e) {
+    if (e instanceof CognifyError) return { ok: false, objects: 0, problems: [e.message] };
+    throw e;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+export interface BundleImportResult {
+  imported: number;
+  skipped: number;
+  refs: { name: string; from: string | null; to: string }[];
+  repo: string;
+  dir: string;
+  created: boolean;
+}
+
+/**
+ * Import a bundle into the repository at (or above) `dir`, or, when there is none, make `dir` a
+ * new repository holding the bundled record. An existing repository must be a replica of the
+ * same repository whose log the bundle's extends; importing the same bundle again changes nothing.
+ */
+export async function importBundle(file: string, dir: string): Promise<BundleImportResult> {
+  try {
+    const target = isRepoDir(dir) ? dir : (() => { try { return findRepoDir(dir); } catch { return undefined; } })();
+    if (!target) {
+      const r = await replayInto(dir, resolve(file));
+      return { imported: r.objects + r.chunks + r.entries, skipped: 0, refs: Object.entries(r.manifest.refs).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, to]) => ({ name, from: null, to })), repo: r.manifest.repo, dir: resolve(dir), created: true };
+    }
+    const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-import-'));
+    try {
+      const r = await replayInto(join(tmp, 'replica'), resolve(file));
+      const repo = await openRepo({ dir: target });
+      try {
+        return await fastForward(repo, join(tmp, 'replica'), r);
+      } finally {
+        await repo.close();
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  } catch (e) {
+    throw tagCaller(e, 'bundle.import');
+  }
+}
+
+/** Bring `repo` forward to the verified replica at `replicaDir`, in one batch; refuses anything but a fast-forward. */
+async function fastForward(repo: Repo, replicaDir: string, r: ReplayResult): Promise<BundleImportResult> {
+  if (repo.id !== r.manifest.repo) {
+    throw new RepoError('REPO_EXISTS', `this bundle holds repository ${r.manifest.repo}, and ${repo.dir} is repository ${repo.id}; importing another repository's record into this one is not supported yet: import it into a new directory (cognify bundle import <file> <new dir>)`, { repo: repo.id });
+  }
+  const ours = await repo.logSize();
+  const replica = await openRepo({ dir: replicaDir });
+  try {
+    if (ours > r.manifest.size) throw new BundleError('BUNDLE_INVALID', `this bundle is older than the repository: it holds ${r.manifest.size} log entries, the repository ${ours}; nothing to import`, {});
+    // Our log must be a prefix of the bundle's: same entries, in order.
+    const mine = readEntries(repo.store)[Symbol.asyncIterator]();
+    for await (const e of readEntries(replica.store, { to: ours })) {
+      const m = (await mine.next()).value as { id: string } | undefined;
+      if (!m || m.id !== e.id) throw new BundleError('BUNDLE_INVALID', `log entry ${e.seq} differs between the bundle and this repository: the logs have forked; nothing was imported`, { seq: e.seq });
+    }
+    const refs: BundleImportResult['refs'] = [];
+    for (const [name, to] of Object.entries(r.manifest.refs).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const from = (await repo.store.getRef(name)) ?? null;
+      if (from !== to) refs.push({ name, from, to });
+    }
+    const total = r.objects + r.chunks + r.entries;
+    if (ours === r.manifest.size) return { imported: 0, skipped: total, refs, repo: repo.id, dir: repo.dir, created: false };
+    let imported = r.manifest.size - ours;
+    const ops: { type: 'put'; sublevel: Store['sub'][keyof Store['sub']]; key: string; value: Uint8Array }[] = [];
+    for (const sub of ['objects', 'chunks'] as const) {
+      for await (const [k, v] of replica.store.sub[sub].iterator()) {
+        if ((await repo.store.sub[sub].get(k)) === undefined) {
+          ops.push({ type: 'put', sublevel: repo.store.sub[sub], key: k, value: v });
+          imported++;
+        }
+      }
+    }
+    for (const sub of ['log', 'indexes', 'meta', 'refs'] as const) {
+      for await (const [k, v] of replica.store.sub[sub].iterator()) ops.push({ type: 'put', sublevel: repo.store.sub[sub], key: k, value: v });
+    }
+    await repo.store.db.batch(ops);
+    return { imported, skipped: total - imported, refs, repo: repo.id, dir: repo.dir, created: false };
+  } finally {
+    await replica.close();
+  }
+}
+

@@ -1,0 +1,164 @@
+// Full bundles (issue 7): a repository's whole record in one file, and its replay into an empty
+// store, which is how the record reaches an air-gapped site. The bundle holds every object, every
+// chunk, then every log entry in order, under a manifest signed by the person who made it (the
+// repository id, its refs, the log size and the checkpoint note the source signed at that size).
+//
+// Replay checks everything before anything counts: each item's id is the SHA-256 of its bytes
+// (bundle-format.ts), each object decodes canonically against its schema, and each log entry is
+// applied with the same trust rules a live repository applies (signature, role at that point of
+// the log, hash chain), building the trust and about indexes as it goes. The caller replays into
+// a store no one can see yet (a directory that becomes a repository only when complete) and runs
+// `verify` on it before making it visible.
+import { z } from 'zod';
+import { BundleError, CognifyError } from '../core/errors.js';
+import { utf8, fromUtf8 } from '../core/bytes.js';
+import type { ObjectId } from '../core/ids.js';
+import type { CognifyObject } from '../store/object-codec.js';
+import type { Store } from '../store/store.js';
+import { zFingerprint, zObjectId, zTime, type LogEntry } from '../chain/chain-types.js';
+import { signObject, verifyObjectSignature, type Signed } from '../chain/signed-object.js';
+import type { Signer } from '../chain/signer.js';
+import { applyEntry, emptyTrustState, type ActionRule } from '../chain/trust.js';
+import { stageTrustIndex } from '../chain/trust-index.js';
+import { latestCheckpoint, readEntries, readHead, stageAppend, stageReceivedCheckpoint, type LogHead } from '../chain/audit-log.js';
+import { parseCheckpoint, parseNote } from '../chain/signed-note.js';
+import type { BundleEvent, BundleItem } from './bundle-format.js';
+
+export const bundleManifestSchema = z
+  .object({
+    type: z.literal('bundle-manifest'),
+    v: z.literal(1),
+    /** The source repository's id. */
+    repo: zObjectId,
+    refs: z.record(z.string().min(1).max(1000), zObjectId),
+    /** Log entries the bundle carries (all of them, from 0). */
+    size: z.number().int().min(1),
+    /** The checkpoint note the source signed at `size`. */
+    checkpoint: z.string().min(1).max(100_000),
+    time: zTime,
+    signer: zFingerprint,
+    sig: z.instanceof(Uint8Array).refine((b) => b.length === 64),
+  })
+  .strict();
+export type BundleManifest = Signed<z.infer<typeof bundleManifestSchema>>;
+
+export const syncSchemas = { 'bundle-manifest': bundleManifestSchema };
+
+/** The signed manifest of a full bundle of `store` as it is now. */
+export async function fullManifest(store: Store, repo: ObjectId, signer: Signer, time: string): Promise<BundleManifest> {
+  const head = await readHead(store);
+  const checkpoint = await latestCheckpoint(store);
+  if (!checkpoint || parseCheckpoint(parseNote(checkpoint).body).size !== head.size) {
+    throw new BundleError('BUNDLE_INVALID', 'the repository has no checkpoint for its latest log entry; run cognify verify', {});
+  }
+  const refs: Record<string, ObjectId> = {};
+  for await (const [k, v] of store.sub.refs.iterator()) refs[k] = fromUtf8(v) as ObjectId;
+  return signObject(store.crypto, { type: 'bundle-manifest', v: 1, repo, refs, size: head.size, checkpoint, time } as unknown as CognifyObject, signer) as unknown as BundleManifest;
+}
+
+/** Every object and chunk of `store`, then its log entries in order: the items of a full bundle. */
+export async function* fullItems(store: Store): AsyncIterable<BundleItem> {
+  for await (const [, v] of store.sub.objects.iterator()) yield { kind: 'object', bytes: v };
+  for await (const [, v] of store.sub.chunks.iterator()) yield { kind: 'chunk', bytes: v };
+  for await (const e of readEntries(store)) yield { kind: 'object', bytes: e.bytes };
+}
+
+export interface ReplayResult {
+  manifest: BundleManifest;
+  objects: number;
+  chunks: number;
+  entries: number;
+  bytes: number;
+}
+
+const BATCH = 512;
+
+/** Name the item a failure is about, keeping the error's code and family. */
+function at(e: unknown, where: string): never {
+  if (e instanceof CognifyError) {
+    e.message = `${where}: ${e.message}`;
+    throw e;
+  }
+  throw e;
+}
+
+/**
+ * Replay a full bundle into an empty store: objects and chunks written as they come, each log
+ * entry applied under `rules` once its subjects are present, indexes derived, refs and the
+ * checkpoint set at the end. Throws on the first problem, naming the byte offset of the item.
+ */
+export async function replayFullBundle(store: Store, events: AsyncIterable<BundleEvent>, opts: { rules: Record<string, ActionRule>; derived: (entry: LogEntry) => [string, Uint8Array][] }): Promise<ReplayResult> {
+  if ((await readHead(store)).size !== 0) throw new BundleError('BUNDLE_INVALID', 'a full bundle replays only into an empty repository', {});
+  const crypto = store.crypto;
+  const state = emptyTrustState();
+  let head: LogHead = { size: 0, head: null, frontier: [] };
+  let manifest: BundleManifest | undefined;
+  let pending: { sub: 'objects' | 'chunks'; key: string; value: Uint8Array }[] = [];
+  const counts = { objects: 0, chunks: 0, entries: 0 };
+  const flush = async () => {
+    if (!pending.length) return;
+    await store.db.batch(pending.map((p) => ({ type: 'put' as const, sublevel: store.sub[p.sub], key: p.key, value: p.value })));
+    pending = [];
+  };
+  for await (const ev of events) {
+    if (ev.type === 'manifest') {
+      try {
+        manifest = store.check(store.hashId(ev.bytes), ev.bytes, 'bundle-manifest').value as unknown as BundleManifest;
+      } catch (e) {
+        at(e, `the manifest at byte ${ev.offset}`);
+      }
+      continue;
+    }
+    if (ev.type === 'end') {
+      await flush();
+      if (!manifest) throw new BundleError('BUNDLE_INVALID', 'the bundle has no manifest', {});
+      if (head.size !== manifest.size) throw new BundleError('BUNDLE_INVALID', `the manifest says ${manifest.size} log entries but the bundle holds ${head.size}; the bundle is incomplete`, {});
+      const key = state.keys.get(manifest.signer);
+      if (!key || state.revoked.has(manifest.signer) || !verifyObjectSignature(crypto, manifest, key.publicKey)) {
+        throw new BundleError('BUNDLE_INVALID', `the manifest's signature does not verify against a key the bundled record knows (${manifest.signer.slice(0, 16)}); do not import it`, {});
+      }
+      const tx = store.begin();
+      tx.put('meta', 'repo', utf8(manifest.repo));
+      stageReceivedCheckpoint(tx, manifest.size, manifest.checkpoint);
+      for (const [name, id] of Object.entries(manifest.refs)) {
+        if (!(await store.has(id as ObjectId))) throw new BundleError('BUNDLE_INVALID', `ref ${name} names ${id}, which the bundle does not hold`, { ref: name });
+        tx.setRef(name, undefined, id as ObjectId);
+      }
+      await tx.commit();
+      return { manifest, ...counts, bytes: ev.bytes };
+    }
+    if (!manifest) throw new BundleError('BUNDLE_INVALID', `an item at byte ${ev.offset} before the manifest`, { offset: ev.offset });
+    if (ev.kind === 'chunk') {
+      pending.push({ sub: 'chunks', key: ev.id.slice(7), value: ev.bytes });
+      counts.chunks++;
+    } else {
+      let obj: CognifyObject;
+      try {
+        obj = store.check(ev.id as ObjectId, ev.bytes).value;
+      } catch (e) {
+        at(e, `the object at byte ${ev.offset}`);
+      }
+      if (obj.type !== 'log-entry') {
+        pending.push({ sub: 'objects', key: ev.id.slice(7), value: ev.bytes });
+        counts.objects++;
+      } else {
+        await flush();
+        const entry = obj as unknown as LogEntry;
+        if (entry.seq === 0 && entry.subjects[0] !== manifest.repo) throw new BundleError('BUNDLE_INVALID', `log entry 0 creates repository ${entry.subjects[0]}, not the manifest's ${manifest.repo}`, { offset: ev.offset });
+        try {
+          const touched = await applyEntry({ crypto, state, entry, entryId: ev.id as ObjectId, load: async (id) => (await store.get(id)).value, rules: opts.rules });
+          const tx = store.begin();
+          head = stageAppend(tx, head, ev.bytes, ev.id as ObjectId);
+          stageTrustIndex(tx, state, touched);
+          for (const [k, v] of opts.derived(entry)) tx.put('indexes', k, v);
+          await tx.commit();
+        } catch (e) {
+          at(e, `log entry ${entry.seq} (byte ${ev.offset} of the bundle)`);
+        }
+        counts.entries++;
+      }
+    }
+    if (pending.length >= BATCH) await flush();
+  }
+  throw new BundleError('BUNDLE_TRUNCATED', 'the bundle ended without its trailer', {});
+}

@@ -1,0 +1,204 @@
+// Full bundles end to end, through the public API over the fixture repository (datasets, runs,
+// evals, approvals, scans, a committed document): the record carried to a new repository that
+// verifies, exports the same bytes and rebuilds the same documents; then the attacks on the
+// content (a forged log entry, a broken signature, a missing object, a forged manifest or
+// checkpoint, an old bundle, a forked log), each refused with nothing changed.
+import { cpSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Repo } from '../../src/api/repo.js';
+import { createBundle, importBundle, verifyBundle } from '../../src/api/bundles.js';
+import { openRepo } from '../../src/api/open-repo.js';
+import { signObject, type Signed } from '../../src/chain/signed-object.js';
+import type { CognifyObject } from '../../src/store/object-codec.js';
+import { writeBundle, type BundleItem } from '../../src/sync/bundle-format.js';
+import { fullItems, fullManifest } from '../../src/sync/bundle.js';
+import { nodeProvider as crypto } from '../../src/node/node-crypto.js';
+import { person, snapshot, tempDir } from '../_fixtures.js';
+import { ada, alan, answers, buildRecord } from '../cards/_record.js';
+import { writeFile } from 'node:fs/promises';
+
+let t: { dir: string; cleanup: () => Promise<void> };
+let repo: Repo;
+let full: string;
+let doc: string;
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const p of stream) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+async function exportBytes(r: Repo, ref: string): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of r.datasets.export(ref)) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+/** A bundle of `repo` whose items were changed by `edit`, re-framed so the container itself is valid. */
+async function doctored(edit: (items: BundleItem[]) => BundleItem[], manifest?: Signed<CognifyObject>): Promise<string> {
+  const items: BundleItem[] = [];
+  for await (const i of fullItems(repo.store)) items.push({ kind: i.kind, bytes: Uint8Array.from(i.bytes) });
+  const m = manifest ?? ((await fullManifest(repo.store, repo.id, ada.signer, repo.now())) as unknown as Signed<CognifyObject>);
+  const file = join(t.dir, `doctored-${Math.random().toString(16).slice(2)}.bundle`);
+  await writeFile(file, await collect(writeBundle(crypto, repo.store.encode(m).bytes, edit(items))));
+  return file;
+}
+
+function entryIndex(items: BundleItem[], seq: number): number {
+  let n = -1;
+  return items.findIndex((i) => {
+    const text = Buffer.from(i.bytes).toString('latin1');
+    if (!text.includes('log-entry')) return false;
+    n++;
+    return n === seq;
+  });
+}
+
+beforeAll(async () => {
+  t = await tempDir('cognify-bundle-');
+  repo = await buildRecord(join(t.dir, 'online'), join(t.dir, 'code'));
+  doc = (await repo.cards.commit({ kind: 'model-card', subject: 'credit-lora', answers: answers(), signer: alan.signer })).document;
+  full = join(t.dir, 'full.bundle');
+  await createBundle(repo, { file: full, signer: ada.signer });
+}, 120_000);
+afterAll(async () => {
+  await repo?.close();
+  await t?.cleanup();
+});
+
+describe('full bundles', () => {
+  it('carry the record to a new repository that verifies, exports the same bytes and rebuilds the same documents', async () => {
+    const v = await verifyBundle(full);
+    expect(v).toMatchObject({ ok: true, problems: [], repo: repo.id, size: await repo.logSize() });
+    const dir = join(t.dir, 'airgap');
+    const r = await importBundle(full, dir);
+    expect(r).toMatchObject({ created: true, skipped: 0, repo: repo.id });
+    expect(r.refs.map((x) => x.name)).toEqual(expect.arrayContaining(['datasets/credit-decisions', 'datasets/clinical-notes', 'runs/credit-lora', 'policy/active']));
+    const there = await openRepo({ dir });
+    try {
+      expect(await there.verify()).toMatchObject({ ok: true, problems: [] });
+      expect(await there.logSize()).toBe(await repo.logSize());
+      for (const ref of ['credit-decisions@1', 'credit-decisions@2', 'clinical-notes']) expect((await exportBytes(there, ref)).equals(await exportBytes(repo, ref)), ref).toBe(true);
+      expect(await there.cards.check(doc)).toMatchObject({ identical: true });
+      expect((await there.policy.evaluate('credit-lora')).state).toBe((await repo.policy.evaluate('credit-lora')).state);
+    } finally {
+      await there.close();
+    }
+    // The same bundle again: nothing changes, and it says so.
+    const before = await openRepo({ dir }).then(async (x) => [await snapshot(x), await x.close()][0]);
+    const again = await importBundle(full, dir);
+    expect(await openRepo({ dir }).then(async (x) => [await snapshot(x), await x.close()][0])).toBe(before);
+    expect(again).toMatchObject({ imported: 0, created: false, refs: [] });
+  });
+
+  it('bring a copy forward when the source has moved on, and refuse an older bundle', async () => {
+    const dir = join(t.dir, 'forward');
+    await importBundle(full, dir);
+    await repo.datasets.commit({ name: 'support-chat', input: 'fixtures/datasets/support-chat.v1.jsonl', signer: ada.signer });
+    const newer = join(t.dir, 'newer.bundle');
+    await createBundle(repo, { file: newer, signer: ada.signer });
+    const r = await importBundle(newer, dir);
+    expect(r.created).toBe(false);
+    expect(r.imported).toBeGreaterThan(1);
+    expect(r.refs).toEqual([{ name: 'datasets/support-chat', from: null, to: expect.stringMatching(/^sha256:/) }]);
+    const there = await openRepo({ dir });
+    try {
+      expect(await there.verify()).toMatchObject({ ok: true });
+      expect((await exportBytes(there, 'support-chat')).equals(await exportBytes(repo, 'support-chat'))).toBe(true);
+      const s = await snapshot(there);
+      await there.close();
+      await expect(importBundle(full, dir)).rejects.toThrow(/older than the repository/);
+      const again = await openRepo({ dir });
+      expect(await snapshot(again)).toBe(s);
+      await again.close();
+    } finally {
+      await there.close().catch(() => undefined);
+    }
+  });
+
+  it('refuse a forked log: two copies of one repository that each moved on', async () => {
+    const a = join(t.dir, 'fork-a');
+    await importBundle(full, a);
+    const b = join(t.dir, 'fork-b');
+    cpSync(a, b, { recursive: true });
+    for (const [dir, name] of [[a, 'left'], [b, 'right']] as const) {
+      const r = await openRepo({ dir });
+      await r.datasets.commit({ name, input: 'fixtures/datasets/support-chat.v2.jsonl', signer: ada.signer });
+      await r.close();
+    }
+    const fromA = join(t.dir, 'fork-a.bundle');
+    const ra = await openRepo({ dir: a });
+    await createBundle(ra, { file: fromA, signer: ada.signer });
+    await ra.close();
+    const rb = await openRepo({ dir: b });
+    const before = await snapshot(rb);
+    await rb.close();
+    await expect(importBundle(fromA, b)).rejects.toThrow(/differs between the bundle and this repository: the logs have forked/);
+    const after = await openRepo({ dir: b });
+    expect(await snapshot(after)).toBe(before);
+    await after.close();
+  });
+});
+
+describe('attacks on the content', () => {
+  const refused = async (file: string, re: RegExp) => {
+    const v = await verifyBundle(file);
+    expect(v.ok).toBe(false);
+    expect(v.problems[0]).toMatch(re);
+    const dir = join(t.dir, `target-${Math.random().toString(16).slice(2)}`);
+    await expect(importBundle(file, dir)).rejects.toThrow(re);
+    expect(existsSync(join(dir, '.cognify'))).toBe(false);
+  };
+
+  it('a log entry rewritten and re-signed by another key', async () => {
+    const mallory = person('Mallory');
+    const file = await doctored((items) => {
+      const i = entryIndex(items, 5);
+      const e = repo.store.check(repo.store.hashId(items[i]!.bytes), items[i]!.bytes).value as Signed<CognifyObject>;
+      const { sig: _s, signer: _f, ...rest } = e as unknown as Record<string, unknown>;
+      items[i] = { kind: 'object', bytes: repo.store.encode(signObject(crypto, rest as unknown as CognifyObject, mallory.signer) as unknown as CognifyObject).bytes };
+      return items;
+    });
+    await refused(file, /log entry 5 .*(a key this repository does not know|previous-entry hash)/);
+  });
+
+  it('an object with a broken signature, an object dropped, the log cut short', async () => {
+    await refused(
+      await doctored((items) => {
+        // The first approval: flip a byte of its signature (the id changes, so its log entry no longer finds it).
+        const i = items.findIndex((x) => Buffer.from(x.bytes).toString('latin1').includes('approval') && !Buffer.from(x.bytes).toString('latin1').includes('log-entry'));
+        const b = Uint8Array.from(items[i]!.bytes);
+        b[b.length - 1]! ^= 1;
+        items[i] = { kind: 'object', bytes: b };
+        return items;
+      }),
+      /not in this repository|signature|SIGNATURE/,
+    );
+    await refused(await doctored((items) => items.filter((_, k) => k !== 0)), /not in this repository|does not hold/);
+    await refused(await doctored((items) => items.slice(0, entryIndex(items, 10))), /manifest says \d+ log entries but the bundle holds 10/);
+  });
+
+  it('a manifest signed by a stranger, or carrying a forged checkpoint', async () => {
+    const m = (await fullManifest(repo.store, repo.id, ada.signer, repo.now())) as unknown as Record<string, unknown>;
+    const { sig: _s, signer: _f, ...unsigned } = m;
+    await refused(await doctored((x) => x, signObject(crypto, unsigned as unknown as CognifyObject, person('Mallory').signer)), /manifest's signature does not verify/);
+    const cp = String(unsigned.checkpoint).split('\n');
+    cp[2] = Buffer.alloc(32, 7).toString('base64');
+    await refused(await doctored((x) => x, signObject(crypto, { ...unsigned, checkpoint: cp.join('\n') } as unknown as CognifyObject, ada.signer)), /does not verify|checkpoint/i);
+  });
+
+  it('leave an existing repository exactly as it was when refused', async () => {
+    const dir = join(t.dir, 'untouched');
+    await importBundle(full, dir);
+    const r = await openRepo({ dir });
+    const before = await snapshot(r);
+    await r.close();
+    const bad = await doctored((items) => items.filter((_, k) => k !== 3));
+    await expect(importBundle(bad, dir)).rejects.toThrow();
+    const after = await openRepo({ dir });
+    expect(await snapshot(after)).toBe(before);
+    expect(await after.verify()).toMatchObject({ ok: true });
+    await after.close();
+  });
+});
