@@ -16,6 +16,7 @@ import { readEntries } from '../chain/audit-log.js';
 import { nodeProvider } from '../node/node-crypto.js';
 import { createRepoDb, findRepoDir, isRepoDir } from '../node/repo-dir.js';
 import { readBundle, writeBundle } from '../sync/bundle-format.js';
+import { zlibCodec } from '../node/zlib-codec.js';
 import { fullItems, fullManifest, replayFullBundle, type ReplayResult } from '../sync/bundle.js';
 import { aboutRecords } from './subjects.js';
 import { openRepo } from './open-repo.js';
@@ -47,10 +48,21 @@ export async function createBundle(repo: Repo, opts: { file: string; signer: Sig
     const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
     await once(out, 'open');
     try {
-      for await (const piece of writeBundle(repo.crypto, encoded.bytes, counted())) {
+      // Pieces are small (a frame header, one chunk's deflate): written to the file about 1 MiB at a time.
+      let held: Uint8Array[] = [];
+      let heldBytes = 0;
+      const drain = async () => {
+        if (!out.write(Buffer.concat(held))) await once(out, 'drain');
+        held = [];
+        heldBytes = 0;
+      };
+      for await (const piece of writeBundle(repo.crypto, encoded.bytes, counted(), { codec: zlibCodec })) {
         bytes += piece.length;
-        if (!out.write(piece)) await once(out, 'drain');
+        held.push(piece);
+        heldBytes += piece.length;
+        if (heldBytes >= 1 << 20) await drain();
       }
+      await drain();
       out.end();
       await once(out, 'finish');
     } catch (e) {
@@ -74,7 +86,7 @@ async function replayInto(dir: string, file: string): Promise<ReplayResult & { v
     const source = createReadStream(file);
     let r: ReplayResult;
     try {
-      r = await replayFullBundle(store, readBundle(nodeProvider, source), { rules, derived: aboutRecords });
+      r = await replayFullBundle(store, readBundle(nodeProvider, source, { codec: zlibCodec }), { rules, derived: aboutRecords });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BundleError('BUNDLE_INVALID', `no bundle file ${file}; give the path of a file made by cognify bundle create`, { file });
       throw e;

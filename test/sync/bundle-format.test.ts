@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'fflate';
 import { nodeProvider as crypto } from '../../src/node/node-crypto.js';
-import { MAGIC, MAX_ITEM, readBundle, writeBundle, type BundleEvent, type BundleItem } from '../../src/sync/bundle-format.js';
+import { fflateCodec, MAGIC, MAX_ITEM, readBundle, writeBundle, type BundleEvent, type BundleItem, type Codec } from '../../src/sync/bundle-format.js';
+import { zlibCodec } from '../../src/node/zlib-codec.js';
 import { BundleError } from '../../src/core/errors.js';
 
 const enc = new TextEncoder();
@@ -16,9 +17,9 @@ const items: BundleItem[] = [
 ];
 const manifest = enc.encode('manifest bytes');
 
-async function bundle(list: BundleItem[] = items, m = manifest): Promise<Uint8Array> {
+async function bundle(list: BundleItem[] = items, m = manifest, codec?: Codec): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  for await (const p of writeBundle(crypto, m, list)) parts.push(p);
+  for await (const p of writeBundle(crypto, m, list, codec ? { codec } : {})) parts.push(p);
   return Buffer.concat(parts);
 }
 
@@ -26,15 +27,15 @@ async function* pieces(bytes: Uint8Array, size: number): AsyncIterable<Uint8Arra
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
-async function read(bytes: Uint8Array, size = 1 << 16): Promise<BundleEvent[]> {
+async function read(bytes: Uint8Array, size = 1 << 16, codec?: Codec): Promise<BundleEvent[]> {
   const out: BundleEvent[] = [];
-  for await (const e of readBundle(crypto, pieces(bytes, size))) out.push(e);
+  for await (const e of readBundle(crypto, pieces(bytes, size), codec ? { codec } : {})) out.push(e);
   return out;
 }
 
-async function failure(bytes: Uint8Array): Promise<BundleError> {
+async function failure(bytes: Uint8Array, codec?: Codec): Promise<BundleError> {
   try {
-    await read(bytes);
+    await read(bytes, 1 << 16, codec);
   } catch (e) {
     expect(e).toBeInstanceOf(BundleError);
     return e as BundleError;
@@ -67,6 +68,13 @@ describe('bundle container', () => {
       expect(events[events.length - 1]).toMatchObject({ type: 'end', items: 4, bytes: b.length });
     }
     expect(frames(b).map((f) => f.kind)).toEqual(['M', 'O', 'O', 'O', 'O', 'T']);
+  });
+
+  it('Node\'s zlib and fflate write the same format: each reads what the other wrote', async () => {
+    for (const [w, r] of [[zlibCodec, fflateCodec], [fflateCodec, zlibCodec]] as const) {
+      const events = await read(await bundle(items, manifest, w), 4096, r);
+      expect(events.filter((e) => e.type === 'item').map((e) => e.type === 'item' && Buffer.from(e.bytes).toString('hex'))).toEqual(items.map((i) => Buffer.from(i.bytes).toString('hex')));
+    }
   });
 
   it('refuses a truncation at every offset as BUNDLE_TRUNCATED, naming the byte', async () => {
@@ -108,7 +116,9 @@ describe('bundle container', () => {
     const bomb = deflateSync(new Uint8Array(MAX_ITEM + 1024), { level: 9 });
     const head = Uint8Array.of(...MAGIC, 1, 0x4d, 0, 0, 0, 1, 0x41, 0x4f, ...new Uint8Array(4));
     new DataView(head.buffer).setUint32(MAGIC.length + 1 + 6 + 1, bomb.length);
-    const e = await failure(Buffer.concat([head, bomb]));
-    expect(e.message).toMatch(/decompresses to more than/);
+    for (const codec of [fflateCodec, zlibCodec]) {
+      const e = await failure(Buffer.concat([head, bomb]), codec);
+      expect(e.message).toMatch(/decompresses to more than/);
+    }
   });
 });
