@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import { createBundle, importBundle, verifyBundle } from '../../src/api/bundles.js';
 import { need } from '../args.js';
+import { findRepoDir } from '../../src/node/repo-dir.js';
 import type { Context } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { size } from '../format.js';
@@ -31,7 +32,8 @@ export async function bundle(ctx: Context): Promise<number> {
     ctx.out(r, () => (r.ok ? `${file}: ok — repository ${r.repo}, ${r.size} log entries, ${r.objects.toLocaleString('en-US')} objects, chunks and entries; every hash, signature, role and log link checks` : `${file}: NOT OK\n  ${r.problems.join('\n  ')}`));
     return r.ok ? EXIT.ok : EXIT.checkFailed;
   }
-  const target = dir !== undefined ? resolve(ctx.io.cwd, dir) : ctx.workDir;
+  // Without <dir>, only an existing repository (found as every command finds it); a new one is made only where named.
+  const target = dir !== undefined ? resolve(ctx.io.cwd, dir) : findRepoDir(ctx.workDir);
   const r = await importBundle(path, target);
   ctx.out({ imported: r.imported, skipped: r.skipped, refs: r.refs, repo: r.repo, dir: r.dir, created: r.created }, () =>
     [

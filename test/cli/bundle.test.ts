@@ -54,6 +54,9 @@ describe('cognify bundle', () => {
     expect(existsSync(join(target, '.cognify'))).toBe(false);
     expectError(await cli(['bundle', 'import', join(scratch, 'absent.bundle'), target]), 'BUNDLE_INVALID', 11);
     expectError(await cli(['bundle', 'unpack', file]), 'USAGE', 2);
+    // Without <dir>, outside any repository: refused, and nothing is created in the current directory.
+    expectError(await cli(['bundle', 'import', file]), 'REPO_NOT_FOUND', 8);
+    expect(existsSync(join(scratch, '.cognify'))).toBe(false);
     expectError(await cli(['-C', dir, 'bundle', 'create', join(scratch, 'no', 'dir', 'x.bundle')]), 'INPUT_INVALID', 2);
   });
 });
