@@ -19,7 +19,7 @@ import { approve, approveFlags, approvals, policy, status, statusFlags, withdraw
 import { scan, scanFlags } from './commands/scan.js';
 import { card, cardFlags, CARD_USAGE } from './commands/card.js';
 import { exportCommand, exportFlags, EXPORT_USAGE } from './commands/export.js';
-import { bundle, BUNDLE_USAGE } from './commands/bundle.js';
+import { bundle, bundleFlags, BUNDLE_USAGE } from './commands/bundle.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -172,7 +172,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'documents from the record: model card, EU AI Act Annex XI/XII, SR 11-7, datasheet, HIPAA, bias',
     usage: CARD_USAGE,
   },
-  bundle: { run: bundle, summary: 'the record in one signed file for an air-gapped site: create, verify, import', usage: BUNDLE_USAGE },
+  bundle: { run: bundle, flags: bundleFlags, summary: 'the record in one signed file for an air-gapped site: create, verify, import', usage: BUNDLE_USAGE },
   export: {
     run: exportCommand,
     flags: exportFlags,

@@ -2,15 +2,19 @@
 import { resolve } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import { createBundle, importBundle, verifyBundle } from '../../src/api/bundles.js';
-import { need } from '../args.js';
+import { intArg, need, str, type FlagSpec } from '../args.js';
 import { findRepoDir } from '../../src/node/repo-dir.js';
 import type { Context } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { size } from '../format.js';
 
+export const bundleFlags: FlagSpec = { since: { type: 'string' } };
+
 export const BUNDLE_USAGE = [
-  'bundle create <file>          the whole record in one signed file (objects, chunks, log, refs), for an air gap',
+  'bundle create <file> [--since N]   the record in one signed file (objects, chunks, log, refs), for an air gap;',
+  '  --since N: only what log entries N and later added, for a copy that holds the first N (its log size)',
   'bundle verify <file>          check a bundle completely (every hash, signature, role and log link) without a repository',
+  '  (an incremental one against the repository it continues: -C <dir>)',
   'bundle import <file> [<dir>]  into <dir>: a new repository holding the bundled record, or a copy of the same',
   '  repository brought forward (its log must be a prefix of the bundle\'s); without <dir>, the current repository',
 ];
@@ -23,12 +27,14 @@ export async function bundle(ctx: Context): Promise<number> {
   if (sub === 'create') {
     const repo = await ctx.repo();
     const { signer } = await ctx.signer();
-    const r = await createBundle(repo, { file: path, signer });
-    ctx.out({ bundle: r.bundle, objects: r.objects, bytes: r.bytes, refs: r.refs }, `Wrote ${file}: ${r.objects.toLocaleString('en-US')} objects, chunks and log entries (${r.size} log entries), ${size(r.bytes)}, ${r.refs.length} refs; signed by you`);
+    const sinceText = str(ctx.args, 'since');
+    const since = sinceText === undefined ? 0 : intArg(sinceText, '--since', 0);
+    const r = await createBundle(repo, { file: path, signer, since });
+    ctx.out({ bundle: r.bundle, objects: r.objects, bytes: r.bytes, refs: r.refs }, `Wrote ${file}: ${r.objects.toLocaleString('en-US')} objects, chunks and log entries (${r.since ? `log entries ${r.since} to ${r.size - 1}` : `${r.size} log entries`}), ${size(r.bytes)}, ${r.refs.length} refs; signed by you`);
     return EXIT.ok;
   }
   if (sub === 'verify') {
-    const r = await verifyBundle(path);
+    const r = await verifyBundle(path, ctx.dir !== undefined ? { dir: ctx.dir } : {});
     ctx.out(r, () => (r.ok ? `${file}: ok — repository ${r.repo}, ${r.size} log entries, ${r.objects.toLocaleString('en-US')} objects, chunks and entries; every hash, signature, role and log link checks` : `${file}: NOT OK\n  ${r.problems.join('\n  ')}`));
     return r.ok ? EXIT.ok : EXIT.checkFailed;
   }

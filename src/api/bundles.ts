@@ -4,23 +4,23 @@
 // same repository forward. Every check runs in a repository no one can see yet (a temporary
 // directory); only a bundle that replays and verifies completely changes anything.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { BundleError, CognifyError, InputError, RepoError, tagCaller } from '../core/errors.js';
-import type { CognifyObject } from '../store/object-codec.js';
+import { decodeObject, type CognifyObject } from '../store/object-codec.js';
 import { Store, type Database } from '../store/store.js';
 import type { Signer } from '../chain/signer.js';
 import { readEntries } from '../chain/audit-log.js';
 import { nodeProvider } from '../node/node-crypto.js';
-import { createRepoDb, findRepoDir, isRepoDir } from '../node/repo-dir.js';
+import { createRepoDb, findRepoDir, isRepoDir, REPO_DIRNAME } from '../node/repo-dir.js';
 import { readBundle, writeBundle } from '../sync/bundle-format.js';
 import { zlibCodec } from '../node/zlib-codec.js';
-import { fullItems, fullManifest, replayFullBundle, type ReplayResult } from '../sync/bundle.js';
+import { bundleItems, bundleManifest, replayBundle, type BundleManifest, type ReplayResult } from '../sync/bundle.js';
 import { aboutRecords } from './subjects.js';
 import { openRepo } from './open-repo.js';
-import { Repo, rules, schemas } from './repo.js';
+import { references, Repo, rules, schemas } from './repo.js';
 
 export interface BundleCreateResult {
   bundle: string;
@@ -28,19 +28,21 @@ export interface BundleCreateResult {
   bytes: number;
   refs: string[];
   size: number;
+  since: number;
 }
 
-/** Write a full bundle of `repo` to `file` (atomically: a partial file never appears). */
-export async function createBundle(repo: Repo, opts: { file: string; signer: Signer }): Promise<BundleCreateResult> {
+/** Write a bundle of `repo` to `file` (atomically: a partial file never appears): whole, or continuing from log size `since`. */
+export async function createBundle(repo: Repo, opts: { file: string; signer: Signer; since?: number }): Promise<BundleCreateResult> {
   const file = resolve(opts.file);
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
-    const manifest = await fullManifest(repo.store, repo.id, opts.signer, repo.now());
+    const since = opts.since ?? 0;
+    const manifest = await bundleManifest(repo.store, repo.id, opts.signer, repo.now(), since);
     const encoded = repo.store.encode(manifest as unknown as CognifyObject);
     let objects = 0;
     let bytes = 0;
     async function* counted() {
-      for await (const item of fullItems(repo.store)) {
+      for await (const item of bundleItems(repo.store, since, references)) {
         objects++;
         yield item;
       }
@@ -70,7 +72,7 @@ export async function createBundle(repo: Repo, opts: { file: string; signer: Sig
       throw e;
     }
     await rename(tmp, file);
-    return { bundle: file, objects, bytes, refs: Object.keys(manifest.refs).sort(), size: manifest.size };
+    return { bundle: file, objects, bytes, refs: Object.keys(manifest.refs).sort(), size: manifest.size, since };
   } catch (e) {
     await rm(tmp, { force: true });
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('INPUT_INVALID', `cannot write ${opts.file}: its folder does not exist; choose another path`, { file: opts.file });
@@ -86,7 +88,7 @@ async function replayInto(dir: string, file: string): Promise<ReplayResult & { v
     const source = createReadStream(file);
     let r: ReplayResult;
     try {
-      r = await replayFullBundle(store, readBundle(nodeProvider, source, { codec: zlibCodec }), { rules, derived: aboutRecords });
+      r = await replayBundle(store, readBundle(nodeProvider, source, { codec: zlibCodec }), { rules, derived: aboutRecords });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BundleError('BUNDLE_INVALID', `no bundle file ${file}; give the path of a file made by cognify bundle create`, { file });
       throw e;
@@ -103,6 +105,46 @@ async function replayInto(dir: string, file: string): Promise<ReplayResult & { v
   });
 }
 
+/** Replay an incremental bundle onto a copy of the repository at `target`, made in `copy`, and verify it there. */
+async function replayOnto(target: string, copy: string, file: string): Promise<ReplayResult> {
+  await mkdir(copy, { recursive: true });
+  await cp(join(target, REPO_DIRNAME), join(copy, REPO_DIRNAME), { recursive: true });
+  const repo = await openRepo({ dir: copy });
+  try {
+    const source = createReadStream(file);
+    let r: ReplayResult;
+    try {
+      r = await replayBundle(repo.store, readBundle(nodeProvider, source, { codec: zlibCodec }), { rules, derived: aboutRecords });
+    } finally {
+      source.destroy();
+    }
+    const report = await repo.verify({ workers: 0 });
+    if (!report.ok) throw new BundleError('BUNDLE_INVALID', `the record with this bundle does not verify: ${report.problems[0]!.what}`, { problems: report.problems.length });
+    return r;
+  } finally {
+    await repo.close();
+  }
+}
+
+/** A bundle's manifest, read from the front of the file (the rest is not read). */
+async function readManifest(file: string): Promise<BundleManifest> {
+  const source = createReadStream(file);
+  try {
+    for await (const ev of readBundle(nodeProvider, source, { codec: zlibCodec })) {
+      if (ev.type !== 'manifest') break;
+      const m = decodeObject(schemas, ev.bytes, 'the bundle manifest');
+      if (m.type !== 'bundle-manifest') break;
+      return m as unknown as BundleManifest;
+    }
+    throw new BundleError('BUNDLE_INVALID', `${file} has no manifest`, {});
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BundleError('BUNDLE_INVALID', `no bundle file ${file}; give the path of a file made by cognify bundle create`, { file });
+    throw e;
+  } finally {
+    source.destroy();
+  }
+}
+
 export interface BundleVerifyResult {
   ok: boolean;
   objects: number;
@@ -113,16 +155,33 @@ export interface BundleVerifyResult {
 }
 
 /** Check a bundle file completely without any repository (it is replayed into a temporary one). */
-export async function verifyBundle(file: string): Promise<BundleVerifyResult> {
+export async function verifyBundle(file: string, opts: { dir?: string } = {}): Promise<BundleVerifyResult> {
   const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-verify-'));
   try {
-    const r = await replayInto(join(tmp, 'replica'), resolve(file));
+    const since = (await readManifest(resolve(file))).since;
+    let r: ReplayResult;
+    if (since === 0) r = await replayInto(join(tmp, 'replica'), resolve(file));
+    else {
+      const target = opts.dir === undefined ? undefined : repoAt(opts.dir);
+      if (!target) throw new BundleError('BUNDLE_INVALID', `this bundle continues a log from entry ${since}: verify it against the repository it continues (cognify -C <repository> bundle verify <file>)`, { since });
+      r = await replayOnto(target, join(tmp, 'copy'), resolve(file));
+    }
     return { ok: true, objects: r.objects + r.chunks + r.entries, problems: [], repo: r.manifest.repo, size: r.manifest.size, refs: Object.keys(r.manifest.refs).sort() };
   } catch (e) {
     if (e instanceof CognifyError) return { ok: false, objects: 0, problems: [e.message] };
     throw e;
   } finally {
     await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The repository at or above `dir`, or undefined. */
+function repoAt(dir: string): string | undefined {
+  if (isRepoDir(dir)) return dir;
+  try {
+    return findRepoDir(dir);
+  } catch {
+    return undefined;
   }
 }
 
@@ -142,17 +201,21 @@ export interface BundleImportResult {
  */
 export async function importBundle(file: string, dir: string): Promise<BundleImportResult> {
   try {
-    const target = isRepoDir(dir) ? dir : (() => { try { return findRepoDir(dir); } catch { return undefined; } })();
+    const target = repoAt(dir);
+    const since = (await readManifest(resolve(file))).since;
     if (!target) {
+      if (since > 0) throw new BundleError('BUNDLE_INVALID', `this bundle continues a log from entry ${since}: import it into the repository it continues, or import a full bundle here`, { since });
       const r = await replayInto(dir, resolve(file));
       return { imported: r.objects + r.chunks + r.entries, skipped: 0, refs: Object.entries(r.manifest.refs).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, to]) => ({ name, from: null, to })), repo: r.manifest.repo, dir: resolve(dir), created: true };
     }
     const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-import-'));
     try {
-      const r = await replayInto(join(tmp, 'replica'), resolve(file));
+      // Replayed and verified apart (a full bundle in an empty replica, an incremental one on a copy), then brought in at once.
+      const replica = join(tmp, 'replica');
+      const r = since === 0 ? await replayInto(replica, resolve(file)) : await replayOnto(target, replica, resolve(file));
       const repo = await openRepo({ dir: target });
       try {
-        return await fastForward(repo, join(tmp, 'replica'), r);
+        return await fastForward(repo, replica, r);
       } finally {
         await repo.close();
       }

@@ -1,5 +1,5 @@
-// Full bundles (issue 7): a repository's whole record in one file, and its replay into an empty
-// store, which is how the record reaches an air-gapped site. The bundle holds every object, every
+// Bundles (issue 7): a repository's record in one file, whole or continuing from a log size the
+// receiver holds, and its replay, which is how the record reaches an air-gapped site. The bundle holds every object, every
 // chunk, then every log entry in order, under a manifest signed by the person who made it (the
 // repository id, its refs, the log size and the checkpoint note the source signed at that size).
 //
@@ -10,8 +10,8 @@
 // a store no one can see yet (a directory that becomes a repository only when complete) and runs
 // `verify` on it before making it visible.
 import { z } from 'zod';
-import { BundleError, CognifyError } from '../core/errors.js';
-import { utf8, fromUtf8 } from '../core/bytes.js';
+import { BundleError, CognifyError, InputError } from '../core/errors.js';
+import { fromHex, utf8, fromUtf8 } from '../core/bytes.js';
 import type { ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { Store } from '../store/store.js';
@@ -19,7 +19,7 @@ import { zFingerprint, zObjectId, zTime, type LogEntry } from '../chain/chain-ty
 import { signObject, verifyObjectSignature, type Signed } from '../chain/signed-object.js';
 import type { Signer } from '../chain/signer.js';
 import { applyEntry, emptyTrustState, type ActionRule } from '../chain/trust.js';
-import { stageTrustIndex } from '../chain/trust-index.js';
+import { loadTrustState, stageTrustIndex } from '../chain/trust-index.js';
 import { latestCheckpoint, readEntries, readHead, stageAppend, stageReceivedCheckpoint, type LogHead } from '../chain/audit-log.js';
 import { parseCheckpoint, parseNote } from '../chain/signed-note.js';
 import type { BundleEvent, BundleItem } from './bundle-format.js';
@@ -31,7 +31,9 @@ export const bundleManifestSchema = z
     /** The source repository's id. */
     repo: zObjectId,
     refs: z.record(z.string().min(1).max(1000), zObjectId),
-    /** Log entries the bundle carries (all of them, from 0). */
+    /** The log size the bundle continues from: 0 for a full bundle; else the receiver must hold exactly this prefix. */
+    since: z.number().int().min(0),
+    /** The log size after it: entries since … size − 1 are in the bundle. */
     size: z.number().int().min(1),
     /** The checkpoint note the source signed at `size`. */
     checkpoint: z.string().min(1).max(100_000),
@@ -44,23 +46,64 @@ export type BundleManifest = Signed<z.infer<typeof bundleManifestSchema>>;
 
 export const syncSchemas = { 'bundle-manifest': bundleManifestSchema };
 
-/** The signed manifest of a full bundle of `store` as it is now. */
-export async function fullManifest(store: Store, repo: ObjectId, signer: Signer, time: string): Promise<BundleManifest> {
+/** The signed manifest of a bundle of `store` as it is now, continuing from log size `since` (0: full). */
+export async function bundleManifest(store: Store, repo: ObjectId, signer: Signer, time: string, since = 0): Promise<BundleManifest> {
   const head = await readHead(store);
+  if (!Number.isSafeInteger(since) || since < 0 || since >= head.size) {
+    throw new InputError('INPUT_INVALID', `--since ${since} is out of range: the log has ${head.size} entries, so a bundle can continue from 0 to ${head.size - 1}`, { since, size: head.size });
+  }
   const checkpoint = await latestCheckpoint(store);
   if (!checkpoint || parseCheckpoint(parseNote(checkpoint).body).size !== head.size) {
     throw new BundleError('BUNDLE_INVALID', 'the repository has no checkpoint for its latest log entry; run cognify verify', {});
   }
   const refs: Record<string, ObjectId> = {};
   for await (const [k, v] of store.sub.refs.iterator()) refs[k] = fromUtf8(v) as ObjectId;
-  return signObject(store.crypto, { type: 'bundle-manifest', v: 1, repo, refs, size: head.size, checkpoint, time } as unknown as CognifyObject, signer) as unknown as BundleManifest;
+  return signObject(store.crypto, { type: 'bundle-manifest', v: 1, repo, refs, since, size: head.size, checkpoint, time } as unknown as CognifyObject, signer) as unknown as BundleManifest;
 }
 
-/** Every object and chunk of `store`, then its log entries in order: the items of a full bundle. */
-export async function* fullItems(store: Store): AsyncIterable<BundleItem> {
-  for await (const [, v] of store.sub.objects.iterator()) yield { kind: 'object', bytes: v };
-  for await (const [, v] of store.sub.chunks.iterator()) yield { kind: 'chunk', bytes: v };
-  for await (const e of readEntries(store)) yield { kind: 'object', bytes: e.bytes };
+/** What an object refers to (objects and chunk ids), as the layers above define it. */
+export type References = (obj: CognifyObject) => { objects: ObjectId[]; chunks: string[] } | undefined;
+
+/** Ids (object ids, and chunk ids as hex) reachable from the subjects of log entries [from, to). */
+async function reachable(store: Store, refs: References, from: number, to: number): Promise<{ objects: Set<string>; chunks: Set<string> }> {
+  const objects = new Set<string>();
+  const chunks = new Set<string>();
+  const todo: string[] = [];
+  for await (const e of readEntries(store, { from, to })) for (const id of e.entry.subjects) todo.push(id);
+  while (todo.length) {
+    const id = todo.pop()!;
+    if (objects.has(id)) continue;
+    objects.add(id);
+    const r = refs((await store.get(id as ObjectId)).value);
+    if (!r) continue;
+    for (const c of r.chunks) chunks.add(c);
+    for (const o of r.objects) if (!objects.has(o)) todo.push(o);
+  }
+  return { objects, chunks };
+}
+
+/**
+ * The items of a bundle: for a full one (since 0) every object and chunk of `store`, then every log
+ * entry in order; for an incremental one, what the entries from `since` on reach that the entries
+ * before it do not, then those entries.
+ */
+export async function* bundleItems(store: Store, since: number, refs: References): AsyncIterable<BundleItem> {
+  if (since === 0) {
+    for await (const [, v] of store.sub.objects.iterator()) yield { kind: 'object', bytes: v };
+    for await (const [, v] of store.sub.chunks.iterator()) yield { kind: 'chunk', bytes: v };
+  } else {
+    const size = (await readHead(store)).size;
+    const have = await reachable(store, refs, 0, since);
+    const need = await reachable(store, refs, since, size);
+    for (const id of need.objects) if (!have.objects.has(id)) yield { kind: 'object', bytes: (await store.getRaw(id as ObjectId))! };
+    const ids = [...need.chunks].filter((c) => !have.chunks.has(c));
+    for (let i = 0; i < ids.length; i += 256) {
+      const batch = ids.slice(i, i + 256);
+      const bytes = await store.getChunks(batch.map(fromHex));
+      for (const b of bytes) yield { kind: 'chunk', bytes: b };
+    }
+  }
+  for await (const e of readEntries(store, { from: since })) yield { kind: 'object', bytes: e.bytes };
 }
 
 export interface ReplayResult {
@@ -87,11 +130,11 @@ function at(e: unknown, where: string): never {
  * entry applied under `rules` once its subjects are present, indexes derived, refs and the
  * checkpoint set at the end. Throws on the first problem, naming the byte offset of the item.
  */
-export async function replayFullBundle(store: Store, events: AsyncIterable<BundleEvent>, opts: { rules: Record<string, ActionRule>; derived: (entry: LogEntry) => [string, Uint8Array][] }): Promise<ReplayResult> {
-  if ((await readHead(store)).size !== 0) throw new BundleError('BUNDLE_INVALID', 'a full bundle replays only into an empty repository', {});
+export async function replayBundle(store: Store, events: AsyncIterable<BundleEvent>, opts: { rules: Record<string, ActionRule>; derived: (entry: LogEntry) => [string, Uint8Array][] }): Promise<ReplayResult> {
   const crypto = store.crypto;
-  const state = emptyTrustState();
-  let head: LogHead = { size: 0, head: null, frontier: [] };
+  let head: LogHead = await readHead(store);
+  // A full bundle starts an empty store; an incremental one continues the exact prefix it names.
+  let state = emptyTrustState();
   let manifest: BundleManifest | undefined;
   let pending: { sub: 'objects' | 'chunks'; key: string; value: Uint8Array }[] = [];
   const counts = { objects: 0, chunks: 0, entries: 0 };
@@ -107,12 +150,26 @@ export async function replayFullBundle(store: Store, events: AsyncIterable<Bundl
       } catch (e) {
         at(e, `the manifest at byte ${ev.offset}`);
       }
+      if (manifest.since !== head.size) {
+        throw new BundleError(
+          'BUNDLE_INVALID',
+          manifest.since === 0
+            ? 'a full bundle is imported into a new repository, or replayed into a temporary one'
+            : `this bundle continues the log from entry ${manifest.since}, and this repository has ${head.size} entries; make one with --since ${head.size}`,
+          { since: manifest.since, size: head.size },
+        );
+      }
+      if (manifest.since > 0) {
+        const here = await store.getMeta('repo');
+        if (!here || fromUtf8(here) !== manifest.repo) throw new BundleError('BUNDLE_INVALID', `this bundle continues repository ${manifest.repo}, not this one`, { repo: manifest.repo });
+        state = await loadTrustState(store);
+      }
       continue;
     }
     if (ev.type === 'end') {
       await flush();
       if (!manifest) throw new BundleError('BUNDLE_INVALID', 'the bundle has no manifest', {});
-      if (head.size !== manifest.size) throw new BundleError('BUNDLE_INVALID', `the manifest says ${manifest.size} log entries but the bundle holds ${head.size}; the bundle is incomplete`, {});
+      if (head.size !== manifest.size) throw new BundleError('BUNDLE_INVALID', `the manifest says ${manifest.size} log entries but the bundle holds ${head.size - manifest.since}${manifest.since ? ` after entry ${manifest.since}` : ''}; the bundle is incomplete`, {});
       const key = state.keys.get(manifest.signer);
       if (!key || state.revoked.has(manifest.signer) || !verifyObjectSignature(crypto, manifest, key.publicKey)) {
         throw new BundleError('BUNDLE_INVALID', `the manifest's signature does not verify against a key the bundled record knows (${manifest.signer.slice(0, 16)}); do not import it`, {});
@@ -122,7 +179,7 @@ export async function replayFullBundle(store: Store, events: AsyncIterable<Bundl
       stageReceivedCheckpoint(tx, manifest.size, manifest.checkpoint);
       for (const [name, id] of Object.entries(manifest.refs)) {
         if (!(await store.has(id as ObjectId))) throw new BundleError('BUNDLE_INVALID', `ref ${name} names ${id}, which the bundle does not hold`, { ref: name });
-        tx.setRef(name, undefined, id as ObjectId);
+        tx.setRef(name, await store.getRef(name), id as ObjectId);
       }
       await tx.commit();
       return { manifest, ...counts, bytes: ev.bytes };

@@ -38,6 +38,17 @@ describe('cognify bundle', () => {
     expect(okJson(await cli(['-C', target, '--json', 'bundle', 'import', file]))).toMatchObject({ imported: 0, skipped: c.objects, refs: [] });
     const v = await cli(['-C', target, 'verify']);
     expect(v.code).toBe(0);
+    // The online side moves on; only the new part travels, and is checked against the copy.
+    const since = await withRepo(dir, (r) => r.logSize());
+    await withRepo(dir, (r) => r.datasets.commit({ name: 'chat', input: 'fixtures/datasets/support-chat.v1.jsonl', signer: ada.signer }));
+    const inc = join(scratch, 'inc.bundle');
+    const ci = okJson(await cli(['-C', dir, '--json', 'bundle', 'create', inc, '--since', String(since)]));
+    expect(ci.objects).toBeLessThan(c.objects);
+    expect((await cli(['--json', 'bundle', 'verify', inc])).code).toBe(1);
+    expect(okJson(await cli(['-C', target, '--json', 'bundle', 'verify', inc]))).toMatchObject({ ok: true });
+    expect(okJson(await cli(['-C', target, '--json', 'bundle', 'import', inc])).refs).toEqual([{ name: 'datasets/chat', from: null, to: expect.stringMatching(/^sha256:/) }]);
+    expectError(await cli(['-C', dir, 'bundle', 'create', inc, '--since', 'lots']), 'USAGE', 2);
+    expectError(await cli(['-C', dir, 'bundle', 'create', inc, '--since', '100000']), 'INPUT_INVALID', 2);
   });
 
   it('refuses a damaged bundle: verify exits 1 naming the byte, import exits 11 and creates nothing', async () => {

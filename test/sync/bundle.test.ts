@@ -12,7 +12,8 @@ import { openRepo } from '../../src/api/open-repo.js';
 import { signObject, type Signed } from '../../src/chain/signed-object.js';
 import type { CognifyObject } from '../../src/store/object-codec.js';
 import { writeBundle, type BundleItem } from '../../src/sync/bundle-format.js';
-import { fullItems, fullManifest } from '../../src/sync/bundle.js';
+import { bundleItems, bundleManifest } from '../../src/sync/bundle.js';
+import { references } from '../../src/api/repo.js';
 import { nodeProvider as crypto } from '../../src/node/node-crypto.js';
 import { person, snapshot, tempDir } from '../_fixtures.js';
 import { ada, alan, answers, buildRecord } from '../cards/_record.js';
@@ -38,8 +39,8 @@ async function exportBytes(r: Repo, ref: string): Promise<Buffer> {
 /** A bundle of `repo` whose items were changed by `edit`, re-framed so the container itself is valid. */
 async function doctored(edit: (items: BundleItem[]) => BundleItem[], manifest?: Signed<CognifyObject>): Promise<string> {
   const items: BundleItem[] = [];
-  for await (const i of fullItems(repo.store)) items.push({ kind: i.kind, bytes: Uint8Array.from(i.bytes) });
-  const m = manifest ?? ((await fullManifest(repo.store, repo.id, ada.signer, repo.now())) as unknown as Signed<CognifyObject>);
+  for await (const i of bundleItems(repo.store, 0, references)) items.push({ kind: i.kind, bytes: Uint8Array.from(i.bytes) });
+  const m = manifest ?? ((await bundleManifest(repo.store, repo.id, ada.signer, repo.now())) as unknown as Signed<CognifyObject>);
   const file = join(t.dir, `doctored-${Math.random().toString(16).slice(2)}.bundle`);
   await writeFile(file, await collect(writeBundle(crypto, repo.store.encode(m).bytes, edit(items))));
   return file;
@@ -141,6 +142,40 @@ describe('full bundles', () => {
   });
 });
 
+describe('incremental bundles', () => {
+  it('carry only what the new log entries added, onto a copy that holds the prefix', async () => {
+    const dir = join(t.dir, 'incremental');
+    const now = join(t.dir, 'now.bundle');
+    const fullBytes = (await createBundle(repo, { file: now, signer: ada.signer })).objects;
+    await importBundle(now, dir);
+    const since = await repo.logSize();
+    await repo.datasets.commit({ name: 'credit-decisions', input: 'fixtures/datasets/credit-decisions.v1.csv', message: 'back to October', signer: ada.signer });
+    await repo.approvals.sign({ subject: 'credit-decisions@3', meaning: 'authored', signer: ada.signer });
+    const inc = join(t.dir, 'inc.bundle');
+    const c = await createBundle(repo, { file: inc, signer: ada.signer, since });
+    expect(c).toMatchObject({ since, size: since + 2 });
+    // Version 3 has the bytes of version 1: its chunks are already there, so only the new objects and entries travel.
+    expect(c.objects).toBeLessThan(fullBytes / 5);
+    expect(await verifyBundle(inc)).toMatchObject({ ok: false, problems: [expect.stringMatching(/continues a log from entry \d+: verify it against the repository it continues/)] });
+    const vv = await verifyBundle(inc, { dir });
+    expect(vv, JSON.stringify(vv)).toMatchObject({ ok: true, size: since + 2 });
+    await expect(importBundle(inc, join(t.dir, 'nowhere'))).rejects.toThrow(/continues a log from entry/);
+    const r = await importBundle(inc, dir);
+    expect(r).toMatchObject({ created: false });
+    expect(r.refs.map((x) => x.name)).toEqual(['datasets/credit-decisions']);
+    const there = await openRepo({ dir });
+    try {
+      expect(await there.verify()).toMatchObject({ ok: true });
+      expect((await exportBytes(there, 'credit-decisions@3')).equals(await exportBytes(repo, 'credit-decisions@1'))).toBe(true);
+      expect((await there.approvals.list('credit-decisions@3')).length).toBe(1);
+    } finally {
+      await there.close();
+    }
+    // Again: the copy now holds more than the bundle continues from.
+    await expect(importBundle(inc, dir)).rejects.toThrow(/continues the log from entry \d+, and this repository has \d+ entries/);
+  });
+});
+
 describe('attacks on the content', () => {
   const refused = async (file: string, re: RegExp) => {
     const v = await verifyBundle(file);
@@ -180,7 +215,7 @@ describe('attacks on the content', () => {
   });
 
   it('a manifest signed by a stranger, or carrying a forged checkpoint', async () => {
-    const m = (await fullManifest(repo.store, repo.id, ada.signer, repo.now())) as unknown as Record<string, unknown>;
+    const m = (await bundleManifest(repo.store, repo.id, ada.signer, repo.now())) as unknown as Record<string, unknown>;
     const { sig: _s, signer: _f, ...unsigned } = m;
     await refused(await doctored((x) => x, signObject(crypto, unsigned as unknown as CognifyObject, person('Mallory').signer)), /manifest's signature does not verify/);
     const cp = String(unsigned.checkpoint).split('\n');
