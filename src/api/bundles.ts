@@ -12,7 +12,10 @@ import { BundleError, CognifyError, InputError, RepoError, tagCaller } from '../
 import { decodeObject, type CognifyObject } from '../store/object-codec.js';
 import { Store, type Database } from '../store/store.js';
 import type { Signer } from '../chain/signer.js';
-import { readEntries } from '../chain/audit-log.js';
+import { readEntries, readLeafHashes } from '../chain/audit-log.js';
+import { rootFromLeafHashes } from '../chain/merkle.js';
+import { parseCheckpoint, parseNote } from '../chain/signed-note.js';
+import { toHex } from '../core/bytes.js';
 import { nodeProvider } from '../node/node-crypto.js';
 import { createRepoDb, findRepoDir, isRepoDir, REPO_DIRNAME } from '../node/repo-dir.js';
 import { readBundle, writeBundle } from '../sync/bundle-format.js';
@@ -126,6 +129,34 @@ async function replayOnto(target: string, copy: string, file: string): Promise<R
   }
 }
 
+/**
+ * Whether the repository at `dir` already holds everything the bundle does: the same repository,
+ * at least as long a log, and the same Merkle root at the bundle's size as the checkpoint the
+ * bundle carries (so the same entries). Importing such a bundle again changes nothing.
+ */
+async function holds(dir: string, m: BundleManifest): Promise<boolean> {
+  const repo = await openRepo({ dir });
+  try {
+    const size = await repo.logSize();
+    if (repo.id !== m.repo || size < m.size) return false;
+    const root = toHex(rootFromLeafHashes(repo.crypto, await readLeafHashes(repo.store, m.size), m.size));
+    return root === toHex(parseCheckpoint(parseNote(m.checkpoint).body).root);
+  } finally {
+    await repo.close();
+  }
+}
+
+/** The items in a bundle file (its trailer checked on the way). */
+async function countItems(file: string): Promise<number> {
+  const source = createReadStream(file);
+  try {
+    for await (const ev of readBundle(nodeProvider, source, { codec: zlibCodec })) if (ev.type === 'end') return ev.items;
+    return 0;
+  } finally {
+    source.destroy();
+  }
+}
+
 /** A bundle's manifest, read from the front of the file (the rest is not read). */
 async function readManifest(file: string): Promise<BundleManifest> {
   const source = createReadStream(file);
@@ -208,6 +239,9 @@ export async function importBundle(file: string, dir: string): Promise<BundleImp
       const r = await replayInto(dir, resolve(file));
       return { imported: r.objects + r.chunks + r.entries, skipped: 0, refs: Object.entries(r.manifest.refs).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, to]) => ({ name, from: null, to })), repo: r.manifest.repo, dir: resolve(dir), created: true };
     }
+    const manifest = await readManifest(resolve(file));
+    const held = await holds(target, manifest);
+    if (held) return { imported: 0, skipped: await countItems(resolve(file)), refs: [], repo: manifest.repo, dir: target, created: false };
     const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-import-'));
     try {
       // Replayed and verified apart (a full bundle in an empty replica, an incremental one on a copy), then brought in at once.
