@@ -17,7 +17,7 @@
 // after the 'end' event.
 import { Inflate, deflateSync } from 'fflate';
 import { BundleError } from '../core/errors.js';
-import { toHex } from '../core/bytes.js';
+import { concatBytes, toHex } from '../core/bytes.js';
 import type { CryptoProvider } from '../core/crypto-provider.js';
 
 export const MAGIC = new TextEncoder().encode('COGNIFY BUNDLE\n');
@@ -72,13 +72,7 @@ export const fflateCodec: Codec = {
       parts.push(chunk);
     });
     inflate.push(body, true);
-    const out = new Uint8Array(size);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(...parts);
   },
 };
 
