@@ -20,6 +20,7 @@ import { scan, scanFlags } from './commands/scan.js';
 import { card, cardFlags, CARD_USAGE } from './commands/card.js';
 import { exportCommand, exportFlags, EXPORT_USAGE } from './commands/export.js';
 import { bundle, bundleFlags, BUNDLE_USAGE } from './commands/bundle.js';
+import { cloneCommand, CLONE_USAGE, PULL_USAGE, pullCommand, PUSH_USAGE, pushCommand, remote, REMOTE_USAGE, syncFlags } from './commands/remote.js';
 
 interface Command {
   run: (ctx: Context) => Promise<void | number>;
@@ -173,6 +174,10 @@ const COMMANDS: Record<string, Command> = {
     usage: CARD_USAGE,
   },
   bundle: { run: bundle, flags: bundleFlags, summary: 'the record in one signed file for an air-gapped site: create, verify, import', usage: BUNDLE_USAGE },
+  remote: { run: remote, summary: 'name a folder or a git repository (https) to push the record to and pull it from', usage: REMOTE_USAGE },
+  push: { run: pushCommand, flags: syncFlags, summary: 'send the record\'s new log entries and what they reference to a remote', usage: PUSH_USAGE },
+  pull: { run: pullCommand, flags: syncFlags, summary: 'fetch what was pushed to a remote, verify it, bring this repository forward', usage: PULL_USAGE },
+  clone: { run: cloneCommand, flags: syncFlags, summary: 'a new repository holding the record on a remote, verified', usage: CLONE_USAGE },
   export: {
     run: exportCommand,
     flags: exportFlags,
@@ -214,7 +219,8 @@ const GLOBAL_HELP = `Global options:
   --json          machine-readable output on stdout
   --as <who>      the key to sign with: email or fingerprint (or COGNIFY_KEY)
 Environment: COGNIFY_HOME (keystore, default ~/.cognify), COGNIFY_PASSPHRASE, COGNIFY_KEY,
-  COGNIFY_LOCK_TIMEOUT_MS (how long to wait for a busy repository, default 10000)`;
+  COGNIFY_LOCK_TIMEOUT_MS (how long to wait for a busy repository, default 10000),
+  COGNIFY_GIT_TOKEN (password or access token for a git remote; never stored)`;
 
 export async function main(argv: string[], io: Io): Promise<number> {
   let ctx: Context | undefined;

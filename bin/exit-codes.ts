@@ -25,6 +25,8 @@ export const EXIT = {
   locked: 9,
   io: 10,
   bundle: 11,
+  /** a remote moved on (someone pushed first) or the logs diverged: pull, look, try again */
+  conflict: 12,
   internal: 70,
 } as const;
 
@@ -32,6 +34,7 @@ export function exitCodeFor(e: unknown): number {
   if (!(e instanceof CognifyError)) return EXIT.internal;
   if (e.code === 'REPO_LOCKED') return EXIT.locked;
   if (e.code === 'IO_FAILED') return EXIT.io;
+  if (e.code === 'SYNC_CONFLICT' || e.code === 'SYNC_DIVERGED') return EXIT.conflict;
   if (e instanceof InputError) return EXIT.usage;
   if (e instanceof NotFoundError) return EXIT.notFound;
   if (e instanceof IntegrityError) return EXIT.integrity;

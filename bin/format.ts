@@ -29,3 +29,27 @@ export function progressBar(stderr: NodeJS.WriteStream, label: string): { onProg
     done: () => stderr.write('\r\x1b[K'),
   };
 }
+
+/**
+ * Progress of a transfer whose total is not known ahead (bundles, push, pull) on stderr, only
+ * when it is a terminal: the phase, objects so far, bytes so far and the rate, at most ten times a second.
+ */
+export function transferProgress(stderr: NodeJS.WriteStream): { onProgress?: (p: { phase: string; items: number; bytes: number }) => void; done: () => void } {
+  if (stderr.isTTY !== true) return { done: () => {} };
+  const t0 = performance.now();
+  let last = 0;
+  let shown = false;
+  return {
+    onProgress: ({ phase, items, bytes }) => {
+      const now = performance.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      const rate = bytes / Math.max(1e-3, (now - t0) / 1000);
+      stderr.write(`\r\x1b[K${phase}: ${items.toLocaleString('en-US')} objects, ${size(bytes)}, ${size(rate)}/s`);
+    },
+    done: () => {
+      if (shown) stderr.write('\r\x1b[K');
+    },
+  };
+}

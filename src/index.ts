@@ -57,5 +57,9 @@ export type { Doc, CardRecord, Section, Block, Chart, EvidenceRow, SignatureRow 
 export type { DocumentObject } from './cards/document.js';
 export { exportAttestation, type Attestation, type AttestationFormat } from './api/attestations.js';
 export { statementOf, signStatement, STATEMENT_TYPE, INTOTO_PAYLOAD_TYPE, type Statement, type ResourceDescriptor } from './sync/attestation.js';
-export { createBundle, verifyBundle, importBundle, type BundleCreateResult, type BundleVerifyResult, type BundleImportResult } from './api/bundles.js';
+export { createBundle, verifyBundle, importBundle, type BundleCreateResult, type BundleVerifyResult, type BundleImportResult, type Progress } from './api/bundles.js';
+export { addRemote, listRemotes, removeRemote, push, pull, clone, type RemoteInfo, type SyncOptions, type SyncResult } from './api/remotes.js';
+export { DirTransport } from './node/dir-remote.js';
+export { GitTransport, type GitAuth } from './node/git-remote.js';
+export type { Transport, RemoteBundle } from './sync/remote.js';
 export { readBundle, writeBundle, type BundleEvent, type BundleItem } from './sync/bundle-format.js';

@@ -1,18 +1,19 @@
 // cognify bundle create <file> | bundle verify <file> | bundle import <file> [<dir>]
 import { resolve } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
-import { createBundle, importBundle, verifyBundle } from '../../src/api/bundles.js';
-import { intArg, need, str, type FlagSpec } from '../args.js';
+import { createBundle, importBundle, resolveSince, verifyBundle } from '../../src/api/bundles.js';
+import { need, str, type FlagSpec } from '../args.js';
 import { findRepoDir } from '../../src/node/repo-dir.js';
 import type { Context } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { size } from '../format.js';
+import { size, transferProgress } from '../format.js';
 
 export const bundleFlags: FlagSpec = { since: { type: 'string' } };
 
 export const BUNDLE_USAGE = [
-  'bundle create <file> [--since N]   the record in one signed file (objects, chunks, log, refs), for an air gap;',
-  '  --since N: only what log entries N and later added, for a copy that holds the first N (its log size)',
+  'bundle create <file> [--since R]   the record in one signed file (objects, chunks, log, refs), for an air gap;',
+  '  --since R: only what the other side lacks; R is its log size, a remote\'s name, or a checkpoint file',
+  '  it wrote (cognify log checkpoint > site.checkpoint)',
   'bundle verify <file>          check a bundle completely (every hash, signature, role and log link) without a repository',
   '  (an incremental one against the repository it continues: -C <dir>)',
   'bundle import <file> [<dir>]  into <dir>: a new repository holding the bundled record, or a copy of the same',
@@ -24,23 +25,35 @@ export async function bundle(ctx: Context): Promise<number> {
   if (!sub || !['create', 'verify', 'import'].includes(sub)) throw new InputError('USAGE', `${sub ? `unknown bundle command "${sub}"` : 'name a bundle command'}; use create, verify or import`, {});
   need(ctx.args, sub === 'import' && dir !== undefined ? 3 : 2, `cognify bundle ${sub} <file>${sub === 'import' ? ' [<dir>]' : ''}`);
   const path = resolve(ctx.io.cwd, file!);
-  if (sub === 'create') {
-    const repo = await ctx.repo();
-    const { signer } = await ctx.signer();
-    const sinceText = str(ctx.args, 'since');
-    const since = sinceText === undefined ? 0 : intArg(sinceText, '--since', 0);
-    const r = await createBundle(repo, { file: path, signer, since });
-    ctx.out({ bundle: r.bundle, objects: r.objects, bytes: r.bytes, refs: r.refs }, `Wrote ${file}: ${r.objects.toLocaleString('en-US')} objects, chunks and log entries (${r.since ? `log entries ${r.since} to ${r.size - 1}` : `${r.size} log entries`}), ${size(r.bytes)}, ${r.refs.length} refs; signed by you`);
-    return EXIT.ok;
+  const bar = transferProgress(ctx.io.stderr);
+  const progress = bar.onProgress ? { onProgress: bar.onProgress } : {};
+  try {
+    if (sub === 'create') {
+      const repo = await ctx.repo();
+      const { signer } = await ctx.signer();
+      const sinceText = str(ctx.args, 'since');
+      const since = sinceText === undefined ? 0 : await resolveSince(repo, sinceText);
+      const r = await createBundle(repo, { file: path, signer, since, ...progress });
+      bar.done();
+      ctx.out({ bundle: r.bundle, objects: r.objects, bytes: r.bytes, refs: r.refs }, `Wrote ${file}: ${r.objects.toLocaleString('en-US')} objects, chunks and log entries (${r.since ? `log entries ${r.since} to ${r.size - 1}` : `${r.size} log entries`}), ${size(r.bytes)}, ${r.refs.length} refs; signed by you`);
+      return EXIT.ok;
+    }
+    if (sub === 'verify') {
+      const r = await verifyBundle(path, { ...(ctx.dir !== undefined ? { dir: ctx.dir } : {}), ...progress });
+      bar.done();
+      ctx.out(r, () => (r.ok ? `${file}: ok — repository ${r.repo}, ${r.size} log entries, ${r.objects.toLocaleString('en-US')} objects, chunks and entries; every hash, signature, role and log link checks` : `${file}: NOT OK\n  ${r.problems.join('\n  ')}`));
+      return r.ok ? EXIT.ok : EXIT.checkFailed;
+    }
+    return await importCommand(ctx, path, file!, dir, bar.onProgress);
+  } finally {
+    bar.done();
   }
-  if (sub === 'verify') {
-    const r = await verifyBundle(path, ctx.dir !== undefined ? { dir: ctx.dir } : {});
-    ctx.out(r, () => (r.ok ? `${file}: ok — repository ${r.repo}, ${r.size} log entries, ${r.objects.toLocaleString('en-US')} objects, chunks and entries; every hash, signature, role and log link checks` : `${file}: NOT OK\n  ${r.problems.join('\n  ')}`));
-    return r.ok ? EXIT.ok : EXIT.checkFailed;
-  }
+}
+
+async function importCommand(ctx: Context, path: string, file: string, dir: string | undefined, onProgress: Parameters<typeof importBundle>[2]): Promise<number> {
   // Without <dir>, only an existing repository (found as every command finds it); a new one is made only where named.
   const target = dir !== undefined ? resolve(ctx.io.cwd, dir) : findRepoDir(ctx.workDir);
-  const r = await importBundle(path, target);
+  const r = await importBundle(path, target, onProgress);
   ctx.out({ imported: r.imported, skipped: r.skipped, refs: r.refs, repo: r.repo, dir: r.dir, created: r.created }, () =>
     [
       r.created

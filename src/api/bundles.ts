@@ -4,7 +4,7 @@
 // same repository forward. Every check runs in a repository no one can see yet (a temporary
 // directory); only a bundle that replays and verifies completely changes anything.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
@@ -12,13 +12,13 @@ import { BundleError, CognifyError, InputError, RepoError, tagCaller } from '../
 import { decodeObject, type CognifyObject } from '../store/object-codec.js';
 import { Store, type Database } from '../store/store.js';
 import type { Signer } from '../chain/signer.js';
-import { readEntries, readLeafHashes } from '../chain/audit-log.js';
+import { originOf, readEntries, readLeafHashes } from '../chain/audit-log.js';
 import { rootFromLeafHashes } from '../chain/merkle.js';
 import { parseCheckpoint, parseNote } from '../chain/signed-note.js';
-import { toHex } from '../core/bytes.js';
+import { fromUtf8, toHex } from '../core/bytes.js';
 import { nodeProvider } from '../node/node-crypto.js';
 import { createRepoDb, findRepoDir, isRepoDir, REPO_DIRNAME } from '../node/repo-dir.js';
-import { readBundle, writeBundle } from '../sync/bundle-format.js';
+import { readBundle, writeBundle, type BundleEvent } from '../sync/bundle-format.js';
 import { zlibCodec } from '../node/zlib-codec.js';
 import { bundleItems, bundleManifest, replayBundle, type BundleManifest, type ReplayResult } from '../sync/bundle.js';
 import { aboutRecords } from './subjects.js';
@@ -35,7 +35,7 @@ export interface BundleCreateResult {
 }
 
 /** Write a bundle of `repo` to `file` (atomically: a partial file never appears): whole, or continuing from log size `since`. */
-export async function createBundle(repo: Repo, opts: { file: string; signer: Signer; since?: number }): Promise<BundleCreateResult> {
+export async function createBundle(repo: Repo, opts: { file: string; signer: Signer; since?: number; onProgress?: Progress }): Promise<BundleCreateResult> {
   const file = resolve(opts.file);
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
@@ -46,7 +46,7 @@ export async function createBundle(repo: Repo, opts: { file: string; signer: Sig
     let bytes = 0;
     async function* counted() {
       for await (const item of bundleItems(repo.store, since, references)) {
-        objects++;
+        if (++objects % 1024 === 0) opts.onProgress?.({ phase: 'writing', items: objects, bytes });
         yield item;
       }
     }
@@ -84,66 +84,78 @@ export async function createBundle(repo: Repo, opts: { file: string; signer: Sig
   }
 }
 
-/** Replay a bundle file into a new repository at `dir` and verify it there; throws on the first problem. */
-async function replayInto(dir: string, file: string): Promise<ReplayResult & { verified: { objects: number; signatures: number; logEntries: number } }> {
-  return createRepoDb(dir, async (db: Database) => {
-    const store = new Store({ db, crypto: nodeProvider, schemas });
+/** Progress of a long transfer: what is happening, items so far, bytes so far. */
+export type Progress = (p: { phase: string; items: number; bytes: number }) => void;
+
+/** Replay bundle files in order (a chain: each continues where the one before ends) into `store`. */
+async function replayFiles(store: Store, files: string[], onProgress?: Progress): Promise<ReplayResult> {
+  let total: ReplayResult | undefined;
+  let before = 0;
+  for (const file of files) {
     const source = createReadStream(file);
     let r: ReplayResult;
     try {
-      r = await replayBundle(store, readBundle(nodeProvider, source, { codec: zlibCodec }), { rules, derived: aboutRecords });
+      r = await replayBundle(store, progressed(readBundle(nodeProvider, source, { codec: zlibCodec }), before, onProgress), { rules, derived: aboutRecords });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BundleError('BUNDLE_INVALID', `no bundle file ${file}; give the path of a file made by cognify bundle create`, { file });
       throw e;
     } finally {
       source.destroy();
     }
+    before += r.bytes;
+    total = total ? { ...r, objects: total.objects + r.objects, chunks: total.chunks + r.chunks, entries: total.entries + r.entries, bytes: total.bytes + r.bytes } : r;
+  }
+  return total!;
+}
+
+/** Report replay progress about ten times a second's worth of items (every 1,024). */
+async function* progressed(events: AsyncIterable<BundleEvent>, before: number, onProgress?: Progress): AsyncIterable<BundleEvent> {
+  let items = 0;
+  for await (const ev of events) {
+    if (onProgress && ev.type === 'item' && ++items % 1024 === 0) onProgress({ phase: 'verifying', items, bytes: before + ev.offset });
+    yield ev;
+  }
+}
+
+/** Replay bundle files into a new repository at `dir` and verify it there; throws on the first problem. */
+async function replayInto(dir: string, files: string[], onProgress?: Progress): Promise<ReplayResult> {
+  return createRepoDb(dir, async (db: Database) => {
+    const store = new Store({ db, crypto: nodeProvider, schemas });
+    const r = await replayFiles(store, files, onProgress);
     const repo = await new Repo({ db, crypto: nodeProvider, dir, close: async () => undefined })._load();
     const report = await repo.verify({ workers: 0 });
     if (!report.ok) {
       const p = report.problems[0]!;
       throw new BundleError('BUNDLE_INVALID', `the bundled record does not verify: ${p.what}`, { problems: report.problems.length });
     }
-    return { ...r, verified: { objects: report.objects, signatures: report.signatures, logEntries: report.logEntries } };
+    return r;
   });
 }
 
-/** Replay an incremental bundle onto a copy of the repository at `target`, made in `copy`, and verify it there. */
-async function replayOnto(target: string, copy: string, file: string): Promise<ReplayResult> {
-  await mkdir(copy, { recursive: true });
-  await cp(join(target, REPO_DIRNAME), join(copy, REPO_DIRNAME), { recursive: true });
-  const repo = await openRepo({ dir: copy });
+/** Replay incremental bundles onto a copy of `repo` (open, so no one writes it meanwhile), made in `copy`, and verify it there. */
+async function replayOnto(repo: Repo, copy: string, files: string[], onProgress?: Progress): Promise<ReplayResult> {
+  await mkdir(join(copy, REPO_DIRNAME), { recursive: true });
+  await cp(join(repo.dir, REPO_DIRNAME, 'db'), join(copy, REPO_DIRNAME, 'db'), { recursive: true, filter: (src) => basename(src) !== 'LOCK' });
+  const copied = await openRepo({ dir: copy });
   try {
-    const source = createReadStream(file);
-    let r: ReplayResult;
-    try {
-      r = await replayBundle(repo.store, readBundle(nodeProvider, source, { codec: zlibCodec }), { rules, derived: aboutRecords });
-    } finally {
-      source.destroy();
-    }
-    const report = await repo.verify({ workers: 0 });
+    const r = await replayFiles(copied.store, files, onProgress);
+    const report = await copied.verify({ workers: 0 });
     if (!report.ok) throw new BundleError('BUNDLE_INVALID', `the record with this bundle does not verify: ${report.problems[0]!.what}`, { problems: report.problems.length });
     return r;
   } finally {
-    await repo.close();
+    await copied.close();
   }
 }
 
 /**
- * Whether the repository at `dir` already holds everything the bundle does: the same repository,
- * at least as long a log, and the same Merkle root at the bundle's size as the checkpoint the
- * bundle carries (so the same entries). Importing such a bundle again changes nothing.
+ * Whether `repo` already holds everything the bundle does: the same repository, at least as long
+ * a log, and the same Merkle root at the bundle's size as the checkpoint the bundle carries (so
+ * the same entries). Importing such a bundle again changes nothing.
  */
-async function holds(dir: string, m: BundleManifest): Promise<boolean> {
-  const repo = await openRepo({ dir });
-  try {
-    const size = await repo.logSize();
-    if (repo.id !== m.repo || size < m.size) return false;
-    const root = toHex(rootFromLeafHashes(repo.crypto, await readLeafHashes(repo.store, m.size), m.size));
-    return root === toHex(parseCheckpoint(parseNote(m.checkpoint).body).root);
-  } finally {
-    await repo.close();
-  }
+export async function holds(repo: Repo, m: BundleManifest): Promise<boolean> {
+  const size = await repo.logSize();
+  if (repo.id !== m.repo || size < m.size) return false;
+  return toHex(rootFromLeafHashes(repo.crypto, await readLeafHashes(repo.store, m.size), m.size)) === toHex(parseCheckpoint(parseNote(m.checkpoint).body).root);
 }
 
 /** The items in a bundle file (its trailer checked on the way). */
@@ -157,17 +169,22 @@ async function countItems(file: string): Promise<number> {
   }
 }
 
-/** A bundle's manifest, read from the front of the file (the rest is not read). */
-async function readManifest(file: string): Promise<BundleManifest> {
+/** A bundle's manifest, read from the front of its bytes (the rest is not read). */
+export async function readManifest(source: AsyncIterable<Uint8Array>, name: string): Promise<BundleManifest> {
+  for await (const ev of readBundle(nodeProvider, source, { codec: zlibCodec })) {
+    if (ev.type !== 'manifest') break;
+    const m = decodeObject(schemas, ev.bytes, 'the bundle manifest');
+    if (m.type !== 'bundle-manifest') break;
+    return m as unknown as BundleManifest;
+  }
+  throw new BundleError('BUNDLE_INVALID', `${name} has no manifest`, {});
+}
+
+/** The manifest of a bundle file. */
+async function fileManifest(file: string): Promise<BundleManifest> {
   const source = createReadStream(file);
   try {
-    for await (const ev of readBundle(nodeProvider, source, { codec: zlibCodec })) {
-      if (ev.type !== 'manifest') break;
-      const m = decodeObject(schemas, ev.bytes, 'the bundle manifest');
-      if (m.type !== 'bundle-manifest') break;
-      return m as unknown as BundleManifest;
-    }
-    throw new BundleError('BUNDLE_INVALID', `${file} has no manifest`, {});
+    return await readManifest(source, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BundleError('BUNDLE_INVALID', `no bundle file ${file}; give the path of a file made by cognify bundle create`, { file });
     throw e;
@@ -186,16 +203,21 @@ export interface BundleVerifyResult {
 }
 
 /** Check a bundle file completely without any repository (it is replayed into a temporary one). */
-export async function verifyBundle(file: string, opts: { dir?: string } = {}): Promise<BundleVerifyResult> {
+export async function verifyBundle(file: string, opts: { dir?: string; onProgress?: Progress } = {}): Promise<BundleVerifyResult> {
   const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-verify-'));
   try {
-    const since = (await readManifest(resolve(file))).since;
+    const since = (await fileManifest(resolve(file))).since;
     let r: ReplayResult;
-    if (since === 0) r = await replayInto(join(tmp, 'replica'), resolve(file));
+    if (since === 0) r = await replayInto(join(tmp, 'replica'), [resolve(file)], opts.onProgress);
     else {
       const target = opts.dir === undefined ? undefined : repoAt(opts.dir);
       if (!target) throw new BundleError('BUNDLE_INVALID', `this bundle continues a log from entry ${since}: verify it against the repository it continues (cognify -C <repository> bundle verify <file>)`, { since });
-      r = await replayOnto(target, join(tmp, 'copy'), resolve(file));
+      const repo = await openRepo({ dir: target });
+      try {
+        r = await replayOnto(repo, join(tmp, 'copy'), [resolve(file)], opts.onProgress);
+      } finally {
+        await repo.close();
+      }
     }
     return { ok: true, objects: r.objects + r.chunks + r.entries, problems: [], repo: r.manifest.repo, size: r.manifest.size, refs: Object.keys(r.manifest.refs).sort() };
   } catch (e) {
@@ -225,36 +247,56 @@ export interface BundleImportResult {
   created: boolean;
 }
 
+const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Make `dir` a new repository holding the record in `files` (a chain of bundles from log size 0),
+ * replayed and verified before the directory becomes a repository.
+ */
+export async function createFromBundles(files: string[], dir: string, onProgress?: Progress): Promise<BundleImportResult> {
+  const since = (await fileManifest(files[0]!)).since;
+  if (since > 0) throw new BundleError('BUNDLE_INVALID', `this bundle continues a log from entry ${since}: import it into the repository it continues, or import a full bundle here`, { since });
+  const r = await replayInto(dir, files, onProgress);
+  return { imported: r.objects + r.chunks + r.entries, skipped: 0, refs: Object.entries(r.manifest.refs).sort(byName).map(([name, to]) => ({ name, from: null, to })), repo: r.manifest.repo, dir: resolve(dir), created: true };
+}
+
+/**
+ * Bring `repo` forward with the record in `files` (a chain of bundles: a full one and those after
+ * it, or incremental ones from `repo`'s log size). They are replayed and verified apart (into an
+ * empty replica, or onto a copy of `repo`), then brought in at once; `repo`'s log must be a prefix
+ * of theirs. Bundles whose entries `repo` already holds change nothing.
+ */
+export async function importInto(repo: Repo, files: string[], onProgress?: Progress): Promise<BundleImportResult> {
+  const manifests = await Promise.all(files.map(fileManifest));
+  if (await holds(repo, manifests.at(-1)!)) {
+    let skipped = 0;
+    for (const f of files) skipped += await countItems(f);
+    return { imported: 0, skipped, refs: [], repo: repo.id, dir: repo.dir, created: false };
+  }
+  const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-import-'));
+  try {
+    const replica = join(tmp, 'replica');
+    const r = manifests[0]!.since === 0 ? await replayInto(replica, files, onProgress) : await replayOnto(repo, replica, files, onProgress);
+    return await repo._rewrite(() => fastForward(repo, replica, r));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
 /**
  * Import a bundle into the repository at (or above) `dir`, or, when there is none, make `dir` a
  * new repository holding the bundled record. An existing repository must be a replica of the
  * same repository whose log the bundle's extends; importing the same bundle again changes nothing.
  */
-export async function importBundle(file: string, dir: string): Promise<BundleImportResult> {
+export async function importBundle(file: string, dir: string, onProgress?: Progress): Promise<BundleImportResult> {
   try {
     const target = repoAt(dir);
-    const since = (await readManifest(resolve(file))).since;
-    if (!target) {
-      if (since > 0) throw new BundleError('BUNDLE_INVALID', `this bundle continues a log from entry ${since}: import it into the repository it continues, or import a full bundle here`, { since });
-      const r = await replayInto(dir, resolve(file));
-      return { imported: r.objects + r.chunks + r.entries, skipped: 0, refs: Object.entries(r.manifest.refs).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, to]) => ({ name, from: null, to })), repo: r.manifest.repo, dir: resolve(dir), created: true };
-    }
-    const manifest = await readManifest(resolve(file));
-    const held = await holds(target, manifest);
-    if (held) return { imported: 0, skipped: await countItems(resolve(file)), refs: [], repo: manifest.repo, dir: target, created: false };
-    const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-import-'));
+    if (!target) return await createFromBundles([resolve(file)], dir, onProgress);
+    const repo = await openRepo({ dir: target });
     try {
-      // Replayed and verified apart (a full bundle in an empty replica, an incremental one on a copy), then brought in at once.
-      const replica = join(tmp, 'replica');
-      const r = since === 0 ? await replayInto(replica, resolve(file)) : await replayOnto(target, replica, resolve(file));
-      const repo = await openRepo({ dir: target });
-      try {
-        return await fastForward(repo, replica, r);
-      } finally {
-        await repo.close();
-      }
+      return await importInto(repo, [resolve(file)], onProgress);
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      await repo.close();
     }
   } catch (e) {
     throw tagCaller(e, 'bundle.import');
@@ -274,10 +316,10 @@ async function fastForward(repo: Repo, replicaDir: string, r: ReplayResult): Pro
     const mine = readEntries(repo.store)[Symbol.asyncIterator]();
     for await (const e of readEntries(replica.store, { to: ours })) {
       const m = (await mine.next()).value as { id: string } | undefined;
-      if (!m || m.id !== e.id) throw new BundleError('BUNDLE_INVALID', `log entry ${e.seq} differs between the bundle and this repository: the logs have forked; nothing was imported`, { seq: e.seq });
+      if (!m || m.id !== e.id) throw new BundleError('SYNC_DIVERGED', `the logs have diverged at log entry ${e.seq}: each side added entries the other lacks, and a log takes one history: nothing was changed`, { seq: e.seq });
     }
     const refs: BundleImportResult['refs'] = [];
-    for (const [name, to] of Object.entries(r.manifest.refs).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [name, to] of Object.entries(r.manifest.refs).sort(byName)) {
       const from = (await repo.store.getRef(name)) ?? null;
       if (from !== to) refs.push({ name, from, to });
     }
@@ -303,3 +345,39 @@ async function fastForward(repo: Repo, replicaDir: string, r: ReplayResult): Pro
   }
 }
 
+
+/**
+ * The log size a bundle continues from, given as the user names what the other side holds: a
+ * log size, a remote's name (the size it held when last seen), or a checkpoint file the other
+ * side wrote (`cognify log checkpoint`). A checkpoint's root must match this log's at its size,
+ * so a bundle is never cut for a log that has gone another way; its signature is not needed for
+ * that (the receiver verifies whatever arrives).
+ */
+export async function resolveSince(repo: Repo, value: string): Promise<number> {
+  if (/^\d+$/.test(value)) return Number(value);
+  const remote = await repo.store.getMeta(`remote/${value}`);
+  if (remote !== undefined) {
+    const seen = (JSON.parse(fromUtf8(remote)) as { seen?: number }).seen;
+    if (seen === undefined) throw new InputError('INPUT_INVALID', `remote ${value} has not been pushed to or pulled from yet, so what it holds is unknown; run cognify pull ${value} first, or give --since a log size`, { since: value });
+    return seen;
+  }
+  let text: string;
+  try {
+    text = await readFile(resolve(value), 'utf8');
+  } catch {
+    throw new InputError('INPUT_INVALID', `--since ${value}: not a log size, a remote's name, or a checkpoint file; give what the other side holds (its cognify log checkpoint, saved to a file)`, { since: value });
+  }
+  let c;
+  try {
+    c = parseCheckpoint(parseNote(text).body);
+  } catch (e) {
+    throw new InputError('INPUT_INVALID', `--since ${value}: not a checkpoint note (${(e as Error).message}); save one at the other side with cognify log checkpoint > file`, { since: value });
+  }
+  if (c.origin !== originOf(repo.id)) throw new InputError('INPUT_INVALID', `--since ${value}: the checkpoint is of another repository (${c.origin}), not this one`, { since: value });
+  const size = await repo.logSize();
+  const ours = c.size <= size ? toHex(rootFromLeafHashes(repo.crypto, await readLeafHashes(repo.store, c.size), c.size)) : undefined;
+  if (ours !== toHex(c.root)) {
+    throw new BundleError('SYNC_DIVERGED', `--since ${value}: the other side's log (${c.size} entries) is not a prefix of this one (${size}); ${c.size > size ? 'it is ahead: bring its record here first' : 'the logs have diverged'}`, { since: value });
+  }
+  return c.size;
+}

@@ -165,6 +165,18 @@ export class Repo {
     await this.ctx.close();
   }
 
+  /** @internal Run `fn`, which writes the store directly (an import brought forward), as a writer; cached trust state is rebuilt after. */
+  _rewrite<T>(fn: () => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      try {
+        return await fn();
+      } finally {
+        this.trust = undefined;
+        this.emails = undefined;
+      }
+    });
+  }
+
   /** Serialise writers within this process; LevelDB's lock already excludes other processes. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);

@@ -42,6 +42,9 @@ export type ErrorCode =
   // bundles
   | 'BUNDLE_INVALID'
   | 'BUNDLE_TRUNCATED'
+  // remotes
+  | 'SYNC_CONFLICT'
+  | 'SYNC_DIVERGED'
   // I/O
   | 'IO_FAILED';
 

@@ -7,7 +7,7 @@ import { access, link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** fsync a directory so a rename in it survives a crash; not every platform allows it. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let fh;
   try {
     fh = await open(dir, fsc.O_RDONLY);

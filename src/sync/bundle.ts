@@ -201,6 +201,9 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
       } else {
         await flush();
         const entry = obj as unknown as LogEntry;
+        if (manifest.since > 0 && entry.seq === manifest.since && entry.prev !== head.head) {
+          throw new BundleError('SYNC_DIVERGED', `the logs have diverged: the bundle's log entry ${entry.seq} follows another entry ${entry.seq - 1} than this repository's; each side added entries the other lacks, and a log takes one history: nothing was changed`, { seq: entry.seq });
+        }
         if (entry.seq === 0 && entry.subjects[0] !== manifest.repo) throw new BundleError('BUNDLE_INVALID', `log entry 0 creates repository ${entry.subjects[0]}, not the manifest's ${manifest.repo}`, { offset: ev.offset });
         try {
           const touched = await applyEntry({ crypto, state, entry, entryId: ev.id as ObjectId, load: async (id) => (await store.get(id)).value, rules: opts.rules });

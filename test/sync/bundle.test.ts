@@ -136,7 +136,7 @@ describe('full bundles', () => {
     const rb = await openRepo({ dir: b });
     const before = await snapshot(rb);
     await rb.close();
-    await expect(importBundle(fromA, b)).rejects.toThrow(/differs between the bundle and this repository: the logs have forked/);
+    await expect(importBundle(fromA, b)).rejects.toMatchObject({ code: 'SYNC_DIVERGED', message: expect.stringMatching(/the logs have diverged at log entry \d+/) });
     const after = await openRepo({ dir: b });
     expect(await snapshot(after)).toBe(before);
     await after.close();
