@@ -1,14 +1,14 @@
 // cognify bundle create <file> | bundle verify <file> | bundle import <file> [<dir>]
 import { resolve } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
-import { createBundle, importBundle, resolveSince, verifyBundle } from '../../src/api/bundles.js';
+import { createBundle, importBundle, resolveSince, verifyBundle, type Progress } from '../../src/api/bundles.js';
 import { need, str, type FlagSpec } from '../args.js';
 import { findRepoDir } from '../../src/node/repo-dir.js';
 import type { Context } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { size, transferProgress } from '../format.js';
 
-export const bundleFlags: FlagSpec = { since: { type: 'string' } };
+export const bundleFlags: FlagSpec = { since: { type: 'string' }, name: { type: 'string' } };
 
 export const BUNDLE_USAGE = [
   'bundle create <file> [--since R]   the record in one signed file (objects, chunks, log, refs), for an air gap;',
@@ -16,8 +16,10 @@ export const BUNDLE_USAGE = [
   '  it wrote (cognify log checkpoint > site.checkpoint)',
   'bundle verify <file>          check a bundle completely (every hash, signature, role and log link) without a repository',
   '  (an incremental one against the repository it continues: -C <dir>)',
-  'bundle import <file> [<dir>]  into <dir>: a new repository holding the bundled record, or a copy of the same',
-  '  repository brought forward (its log must be a prefix of the bundle\'s); without <dir>, the current repository',
+  'bundle import <file> [<dir>] [--name N]   into <dir>: a new repository holding the bundled record, or a copy of',
+  '  the same repository brought forward (its log must be a prefix of the bundle\'s); without <dir>, the current',
+  '  repository. Another repository\'s record is kept beside this one\'s: verified in .cognify/origins/<N>, its refs',
+  '  as remotes/<N>/..., the import logged here and signed by you (N: default its id\'s first 12 hex digits)',
 ];
 
 export async function bundle(ctx: Context): Promise<number> {
@@ -44,19 +46,25 @@ export async function bundle(ctx: Context): Promise<number> {
       ctx.out(r, () => (r.ok ? `${file}: ok — repository ${r.repo}, ${r.size} log entries, ${r.objects.toLocaleString('en-US')} objects, chunks and entries; every hash, signature, role and log link checks` : `${file}: NOT OK\n  ${r.problems.join('\n  ')}`));
       return r.ok ? EXIT.ok : EXIT.checkFailed;
     }
-    return await importCommand(ctx, path, file!, dir, bar.onProgress);
+    return await importCommand(ctx, path, file!, dir, progress);
   } finally {
     bar.done();
   }
 }
 
-async function importCommand(ctx: Context, path: string, file: string, dir: string | undefined, onProgress: Parameters<typeof importBundle>[2]): Promise<number> {
+async function importCommand(ctx: Context, path: string, file: string, dir: string | undefined, progress: { onProgress?: Progress }): Promise<number> {
   // Without <dir>, only an existing repository (found as every command finds it); a new one is made only where named.
   const target = dir !== undefined ? resolve(ctx.io.cwd, dir) : findRepoDir(ctx.workDir);
-  const r = await importBundle(path, target, onProgress);
-  ctx.out({ imported: r.imported, skipped: r.skipped, refs: r.refs, repo: r.repo, dir: r.dir, created: r.created }, () =>
+  const name = str(ctx.args, 'name');
+  // A signer is asked for only when the bundle holds another repository's record (that import is logged here).
+  const r = await importBundle(path, target, { ...progress, signer: async () => (await ctx.signer()).signer, ...(name !== undefined ? { name } : {}) });
+  ctx.out({ imported: r.imported, skipped: r.skipped, refs: r.refs, repo: r.repo, dir: r.dir, created: r.created, ...(r.name !== undefined ? { name: r.name } : {}) }, () =>
     [
-      r.created
+      r.name !== undefined
+        ? r.imported === 0 && r.refs.length === 0
+          ? `${file}: repository ${r.repo}'s record is already here as ${r.name}; nothing changed`
+          : `Imported repository ${r.repo}'s record from ${file} as ${r.name}, verified on its own (.cognify/origins/${r.name}): ${r.imported.toLocaleString('en-US')} new objects and chunks here, its refs under remotes/${r.name}/; logged and signed by you`
+        : r.created
         ? `Created ${r.dir}: repository ${r.repo} from ${file}, ${r.imported.toLocaleString('en-US')} objects, chunks and log entries, verified`
         : r.imported === 0
           ? `${file} is already imported into ${r.dir}: nothing changed`

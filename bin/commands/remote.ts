@@ -2,12 +2,12 @@
 import { resolve } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import { addRemote, clone, listRemotes, pull, push, removeRemote, type SyncOptions, type SyncResult } from '../../src/api/remotes.js';
-import { need, str, type FlagSpec } from '../args.js';
+import { bool, need, str, type FlagSpec } from '../args.js';
 import type { Context } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { size, transferProgress } from '../format.js';
 
-export const syncFlags: FlagSpec = { user: { type: 'string' }, repo: { type: 'string' } };
+export const syncFlags: FlagSpec = { user: { type: 'string' }, repo: { type: 'string' }, 'keep-both': { type: 'boolean' } };
 
 export const REMOTE_USAGE = [
   'remote add <name> <folder|https url>   a folder on a shared disk or drive (created on the first push),',
@@ -16,7 +16,12 @@ export const REMOTE_USAGE = [
   'remote remove <name>          forget a remote (nothing on the remote changes)',
 ];
 export const PUSH_USAGE = ['push <remote> [--user NAME]   send what this repository\'s log holds beyond the remote\'s (git: token from COGNIFY_GIT_TOKEN)'];
-export const PULL_USAGE = ['pull <remote> [--user NAME]   fetch what was pushed since, verify it completely, then bring this repository forward'];
+export const PULL_USAGE = [
+  'pull <remote> [--user NAME] [--keep-both] [--repo ID]   fetch what was pushed since, verify it completely, then bring',
+  '  this repository forward. A remote holding another repository\'s record (--repo: which one): kept beside this one\'s,',
+  '  verified in .cognify/origins/<remote>, its refs as remotes/<remote>/..., the import logged here and signed by you.',
+  '  --keep-both: when the logs diverged, keep the remote\'s version that way instead of refusing',
+];
 export const CLONE_USAGE = ['clone <folder|https url> [<dir>] [--repo ID] [--user NAME]   a new repository holding the record on a remote, verified; the remote is named origin'];
 
 /** Options for the transfer: git credentials for this call only, and progress on a terminal. */
@@ -77,7 +82,8 @@ export async function pullCommand(ctx: Context): Promise<number> {
   const bar = transferProgress(ctx.io.stderr);
   let r: SyncResult;
   try {
-    r = await pull(repo, name!, syncOptions(ctx, bar));
+    const which = str(ctx.args, 'repo');
+    r = await pull(repo, name!, { ...syncOptions(ctx, bar), keepBoth: bool(ctx.args, 'keep-both'), signer: async () => (await ctx.signer()).signer, ...(which !== undefined ? { repo: which } : {}) });
   } finally {
     bar.done();
   }

@@ -24,6 +24,7 @@ import { bundleItems, bundleManifest, replayBundle, type BundleManifest, type Re
 import { aboutRecords } from './subjects.js';
 import { openRepo } from './open-repo.js';
 import { references, Repo, rules, schemas } from './repo.js';
+import { importOrigin } from './origins.js';
 
 export interface BundleCreateResult {
   bundle: string;
@@ -283,18 +284,32 @@ export async function importInto(repo: Repo, files: string[], onProgress?: Progr
   }
 }
 
+export interface ImportOptions {
+  onProgress?: Progress;
+  /** Who signs the log entry when the bundle holds another repository's record (asked only then). */
+  signer?: () => Promise<Signer>;
+  /** The name another repository's refs appear under (remotes/<name>/); default: its id's first 12 hex digits. */
+  name?: string;
+}
+
 /**
  * Import a bundle into the repository at (or above) `dir`, or, when there is none, make `dir` a
- * new repository holding the bundled record. An existing repository must be a replica of the
- * same repository whose log the bundle's extends; importing the same bundle again changes nothing.
+ * new repository holding the bundled record. A copy of the same repository is brought forward
+ * (its log must be a prefix of the bundle's); another repository's record is kept beside this
+ * one's (see origins.ts), which needs a signer. Importing the same bundle again changes nothing.
  */
-export async function importBundle(file: string, dir: string, onProgress?: Progress): Promise<BundleImportResult> {
+export async function importBundle(file: string, dir: string, opts: ImportOptions = {}): Promise<BundleImportResult & { name?: string }> {
   try {
     const target = repoAt(dir);
-    if (!target) return await createFromBundles([resolve(file)], dir, onProgress);
+    if (!target) return await createFromBundles([resolve(file)], dir, opts.onProgress);
     const repo = await openRepo({ dir: target });
     try {
-      return await importInto(repo, [resolve(file)], onProgress);
+      const m = await fileManifest(resolve(file));
+      if (m.repo === repo.id) return await importInto(repo, [resolve(file)], opts.onProgress);
+      if (!opts.signer) {
+        throw new RepoError('REPO_EXISTS', `this bundle holds repository ${m.repo}, and ${repo.dir} is repository ${repo.id}; taking another repository's record in is logged here and signed: give a signer (the CLI asks for your key)`, { repo: repo.id });
+      }
+      return await importOrigin(repo, [resolve(file)], { name: opts.name ?? m.repo.slice(7, 19), source: basename(file), signer: opts.signer, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     } finally {
       await repo.close();
     }
@@ -306,7 +321,7 @@ export async function importBundle(file: string, dir: string, onProgress?: Progr
 /** Bring `repo` forward to the verified replica at `replicaDir`, in one batch; refuses anything but a fast-forward. */
 async function fastForward(repo: Repo, replicaDir: string, r: ReplayResult): Promise<BundleImportResult> {
   if (repo.id !== r.manifest.repo) {
-    throw new RepoError('REPO_EXISTS', `this bundle holds repository ${r.manifest.repo}, and ${repo.dir} is repository ${repo.id}; importing another repository's record into this one is not supported yet: import it into a new directory (cognify bundle import <file> <new dir>)`, { repo: repo.id });
+    throw new RepoError('REPO_EXISTS', `this bundle holds repository ${r.manifest.repo}, and ${repo.dir} is repository ${repo.id}; nothing was imported`, { repo: repo.id });
   }
   const ours = await repo.logSize();
   const replica = await openRepo({ dir: replicaDir });

@@ -18,6 +18,7 @@ import { REPO_DIRNAME } from '../node/repo-dir.js';
 import { chain, checkRemoteName, toFetch, type RemoteBundle, type Transport } from '../sync/remote.js';
 import type { BundleManifest } from '../sync/bundle.js';
 import { createBundle, createFromBundles, holds, importInto, readManifest, type BundleImportResult, type Progress } from './bundles.js';
+import { importOrigin, originSize } from './origins.js';
 import { openRepo } from './open-repo.js';
 import type { Repo } from './repo.js';
 
@@ -232,13 +233,43 @@ export async function push(repo: Repo, name: string, opts: SyncOptions & { signe
   }
 }
 
-/** Bring this repository forward with what was pushed to the remote since; every bundle is verified before anything changes. */
-export async function pull(repo: Repo, name: string, opts: SyncOptions = {}): Promise<SyncResult> {
+export interface PullOptions extends SyncOptions {
+  /** When the logs diverged: keep the remote's record beside this one (remotes/<name>/...) instead of refusing. */
+  keepBoth?: boolean;
+  /** Which repository to take from a remote holding several (an id or a prefix of its hex). */
+  repo?: string;
+  /** Who signs the log entry when another record is kept beside this one (asked only then). */
+  signer?: () => Promise<Signer>;
+}
+
+/** The one repository of `held` meant by `wanted` (an id, or a prefix of its hex), or the only one; undefined when there is none. */
+function pickRepo(held: ObjectId[], wanted: string | undefined, url: string): ObjectId | undefined {
+  if (wanted !== undefined) {
+    const hex = wanted.replace(/^sha256:/, '');
+    const found = held.filter((r) => r.slice(7).startsWith(hex));
+    if (found.length !== 1) throw new NotFoundError('NOT_FOUND', `${url} holds ${found.length ? 'several repositories starting' : 'no repository'} ${wanted}; it holds ${held.map((r) => r.slice(7, 19)).join(', ') || 'none'}`, { url });
+    return found[0];
+  }
+  if (held.length > 1) throw new InputError('INPUT_INVALID', `${url} holds ${held.length} repositories (${held.map((r) => r.slice(7, 19)).join(', ')}); name one with --repo <id>`, { repos: held });
+  return held[0];
+}
+
+/**
+ * Bring this repository forward with what was pushed to the remote since; every bundle is verified
+ * before anything changes. A remote holding another repository's record (or, with `keepBoth`, a
+ * copy of this one that diverged) is kept beside this one's: see origins.ts.
+ */
+export async function pull(repo: Repo, name: string, opts: PullOptions = {}): Promise<SyncResult> {
   try {
     const { info, t, ours, there } = await connect(repo, name, opts);
-    if (!there.last) return { imported: 0, skipped: 0, refs: [], bytes: 0, remote: name, size: ours };
+    if (!there.last || (opts.repo !== undefined && !repo.id.slice(7).startsWith(opts.repo.replace(/^sha256:/, '')))) {
+      const other = pickRepo((await t.repos()).filter((r) => r !== repo.id), opts.repo, info.url);
+      if (!other) return { imported: 0, skipped: 0, refs: [], bytes: 0, remote: name, size: ours };
+      return await pullOrigin(repo, name, t, other, opts);
+    }
+    const refuse = async () => (opts.keepBoth ? pullOrigin(repo, name, t, repo.id, opts) : diverged(repo, name, there.last!.refs, there.size));
     if (there.size <= ours) {
-      if (!(await holds(repo, there.last))) await diverged(repo, name, there.last.refs, there.size);
+      if (!(await holds(repo, there.last))) return await refuse();
       await putRemote(repo, { ...info, seen: there.size });
       return { imported: 0, skipped: 0, refs: [], bytes: 0, remote: name, size: there.size };
     }
@@ -249,7 +280,7 @@ export async function pull(repo: Repo, name: string, opts: SyncOptions = {}): Pr
       try {
         r = await importInto(repo, got.files, opts.onProgress);
       } catch (e) {
-        if (e instanceof CognifyError && e.code === 'SYNC_DIVERGED') await diverged(repo, name, there.last.refs, there.size);
+        if (e instanceof CognifyError && e.code === 'SYNC_DIVERGED') return await refuse();
         throw e;
       }
       await putRemote(repo, { ...info, seen: there.size });
@@ -259,6 +290,24 @@ export async function pull(repo: Repo, name: string, opts: SyncOptions = {}): Pr
     }
   } catch (e) {
     throw tagCaller(e, 'pull');
+  }
+}
+
+/** Pull repository `id`'s record from `t` into the replica kept as `name`, and bring it in beside this repository's own. */
+async function pullOrigin(repo: Repo, name: string, t: Transport, id: ObjectId, opts: PullOptions): Promise<SyncResult> {
+  if (!opts.signer) throw new InputError('INPUT_INVALID', `taking the record on remote ${name} in beside this repository's is logged here and signed: give a signer`, { remote: name });
+  const have = await originSize(repo, name);
+  if (have.repo !== undefined && have.repo !== id) {
+    throw new InputError('INPUT_INVALID', `remote ${name}'s record is kept here as repository ${have.repo}, and the remote now offers ${id}; add the remote again under another name`, { remote: name });
+  }
+  const there = await remoteState(t, id);
+  const tmp = await mkdtemp(join(tmpdir(), 'cognify-pull-'));
+  try {
+    const got = there.size > have.size ? await download(t, toFetch(there.chained, have.size), tmp, opts.onProgress) : { files: [], bytes: 0 };
+    const r = got.files.length ? await importOrigin(repo, got.files, { name, source: t.url, signer: opts.signer, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) : { imported: 0, skipped: 0, refs: [] };
+    return { imported: r.imported, skipped: r.skipped, refs: r.refs, bytes: got.bytes, remote: name, size: there.size };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 
@@ -274,12 +323,8 @@ export async function clone(url: string, dir: string, opts: SyncOptions & { repo
     if (kind === 'directory' && !existsSync(info.url)) throw new NotFoundError('NOT_FOUND', `no folder ${info.url}; give the folder the record was pushed to`, { url: info.url });
     const t = transport(info, join(tmp, 'cache.git'), opts);
     await t.refresh();
-    const repos = await t.repos();
-    const id = opts.repo === undefined ? repos[0] : repos.find((r) => r === opts.repo || r.slice(7).startsWith(opts.repo!.replace(/^sha256:/, '')));
-    if (!id) throw new NotFoundError('NOT_FOUND', opts.repo === undefined ? `${info.url} holds no repository yet; push to it first` : `${info.url} holds no repository ${opts.repo}; it holds ${repos.join(', ') || 'none'}`, { url: info.url });
-    if (opts.repo === undefined && repos.length > 1) {
-      throw new InputError('INPUT_INVALID', `${info.url} holds ${repos.length} repositories (${repos.map((r) => r.slice(7, 19)).join(', ')}); name one with --repo <id>`, { repos });
-    }
+    const id = pickRepo(await t.repos(), opts.repo, info.url);
+    if (!id) throw new NotFoundError('NOT_FOUND', `${info.url} holds no repository yet; push to it first`, { url: info.url });
     const there = await remoteState(t, id);
     const got = await download(t, there.chained, tmp, opts.onProgress);
     const r = await createFromBundles(got.files, dir, opts.onProgress);

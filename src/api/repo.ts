@@ -44,10 +44,11 @@ import { Scans, type ScanOptions, type ScanResult } from './scans.js';
 import { Cards } from './cards.js';
 import { cardRules, cardSchemas } from '../cards/document.js';
 import { syncSchemas } from '../sync/bundle.js';
+import { importReferences, importRules, importSchemas, type ImportRecord } from '../sync/import-record.js';
 import { aboutRecords } from './subjects.js';
 
-export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas, policySchemas, cardSchemas, syncSchemas);
-export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules, ...policyRules, ...cardRules };
+export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas, policySchemas, cardSchemas, syncSchemas, importSchemas);
+export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules, ...policyRules, ...cardRules, ...importRules };
 
 /** What objects of each layer refer to, for verify's "every referenced object present". */
 export function references(obj: CognifyObject): { objects: ObjectId[]; chunks: string[] } | undefined {
@@ -74,6 +75,7 @@ export function references(obj: CognifyObject): { objects: ObjectId[]; chunks: s
     const m = obj as unknown as CheckpointManifestObject;
     return { objects: m.files.flatMap((f) => (f.recipe ? [idFromDigest(f.recipe.root)] : [])), chunks: [] };
   }
+  if (obj.type === 'import') return importReferences(obj as unknown as ImportRecord);
   return undefined;
 }
 

@@ -88,6 +88,30 @@ describe('a folder remote', () => {
     const refused = await cli(['-C', join(root, loser), 'pull', 'origin']);
     expect(expectError(refused, 'SYNC_DIVERGED', 12)).toMatch(/refs that differ: datasets\/left \(here \w+, on origin \w+\)|datasets\/left \(here none, on origin \w+\)/);
     expect(await snapshot(join(root, loser))).toEqual(before);
+    // --keep-both: the remote's version kept beside this one's, the import logged here.
+    const kept = okJson(await cli(['-C', join(root, loser), '--json', 'pull', 'origin', '--keep-both']));
+    expect(kept.refs.map((r: { name: string }) => r.name)).toContain(`remotes/origin/datasets/${loser === 'left' ? 'right' : 'left'}`);
+    expect((await cli(['-C', join(root, loser), 'verify'])).code).toBe(0);
+    expect((await cli(['-C', join(root, loser), 'log', '-n', '1'])).stdout).toMatch(/sync\.import/);
+  }, 120_000);
+
+  it("another repository's record: by bundle import and by pull, beside this one's, logged and signed", async () => {
+    await makeKey(home, 'Grace Hopper', 'grace@example.org');
+    const g = (args: string[]) => run(['--as', 'grace@example.org', ...args], { cwd: root, env: envFor(home) });
+    const mine = join(root, 'grace-site');
+    okJson(await g(['--json', 'init', mine, '--name', 'review']));
+    const file = join(root, 'online.bundle');
+    okJson(await cli(['-C', online, '--json', 'bundle', 'create', file]));
+    const i = okJson(await g(['-C', mine, '--json', 'bundle', 'import', file, '--name', 'training']));
+    expect(i).toMatchObject({ name: 'training', created: false, skipped: 0 });
+    expect(i.refs).toContainEqual({ name: 'remotes/training/datasets/credit', from: null, to: expect.stringMatching(/^sha256:/) });
+    expect((await g(['-C', join(mine, '.cognify', 'origins', 'training'), 'verify'])).code).toBe(0);
+    const p = okJson(await g(['-C', mine, '--json', 'remote', 'add', 'disk', join(root, 'disk')]));
+    expect(p.name).toBe('disk');
+    const pulled = okJson(await g(['-C', mine, '--json', 'pull', 'disk']));
+    expect(pulled.refs).toContainEqual({ name: 'remotes/disk/datasets/credit', from: null, to: i.refs.find((r: { name: string }) => r.name === 'remotes/training/datasets/credit').to });
+    expect((await g(['-C', mine, 'verify'])).code).toBe(0);
+    expect((await g(['-C', mine, 'log'])).stdout.match(/sync\.import/g)).toHaveLength(2);
   }, 120_000);
 });
 
