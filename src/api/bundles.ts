@@ -62,7 +62,7 @@ export async function createBundle(repo: Repo, opts: { file: string; signer: Sig
         held = [];
         heldBytes = 0;
       };
-      for await (const piece of writeBundle(repo.crypto, encoded.bytes, counted(), { codec: zlibCodec })) {
+      for await (const piece of writeBundle(repo.crypto, encoded.bytes, counted(), { codec: zlibCodec, seal: (m) => opts.signer.sign(m) })) {
         bytes += piece.length;
         held.push(piece);
         heldBytes += piece.length;

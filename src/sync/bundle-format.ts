@@ -2,15 +2,20 @@
 // repositories that never meet (an air gap). This layer only frames and checks bytes; what the
 // manifest says and which objects a bundle holds is the sync layer's business above it.
 //
-//   "COGNIFY BUNDLE\n" (15 bytes)  version (1 byte, = 1)
+//   "COGNIFY BUNDLE\n" (15 bytes)  version (1 byte, = 2)
 //   frame*                          kind (1 byte) · length (u32, big-endian) · body
 //     'M' manifest  exactly once, first: the manifest's canonical CBOR, as is
 //     'O' item      zero or more: deflate-raw of (item kind byte: 0 object, 1 chunk) ‖ bytes
-//     'T' trailer   exactly once, last: SHA-256 of every byte before this frame
+//     'T' trailer   exactly once, last: seal (64 bytes) ‖ SHA-256(H ‖ seal), where H is the
+//                   SHA-256 of every byte before this frame and the seal is the bundle maker's
+//                   Ed25519 signature of sealMessage(H)
 //
 // An item names no id: its id is the SHA-256 of its bytes (objects and chunks alike), so a
 // reader computes it and nothing can claim a wrong one. The trailer catches what per-item hashes
-// cannot: a dropped, added or reordered item, or bytes flipped in the manifest. Readers stream:
+// cannot: a dropped, added or reordered item, or bytes flipped in the manifest; the seal makes
+// that hold against someone who rewrites the file and recomputes the hash, since only the
+// manifest's signer can seal it (this layer checks the hash; the sync layer, which knows the
+// signer's key, checks the seal). Readers stream:
 // memory is bounded by the largest frame (MAX_FRAME), whatever the bundle's size, and a
 // decompressed item is cut off at MAX_ITEM, so a small frame cannot inflate without bound.
 // Items reach the caller before the trailer is checked: a caller stages them and commits only
@@ -21,7 +26,7 @@ import { concatBytes, toHex } from '../core/bytes.js';
 import type { CryptoProvider } from '../core/crypto-provider.js';
 
 export const MAGIC = new TextEncoder().encode('COGNIFY BUNDLE\n');
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** The largest frame body accepted (compressed item, or manifest). */
 export const MAX_FRAME = 64 * 1024 * 1024;
 /** The largest item once decompressed (objects are at most ~16 MB, chunks far less). */
@@ -41,7 +46,12 @@ export interface BundleItem {
 export type BundleEvent =
   | { type: 'manifest'; bytes: Uint8Array; offset: number }
   | { type: 'item'; kind: ItemKind; id: string; bytes: Uint8Array; offset: number }
-  | { type: 'end'; items: number; bytes: number; hash: string };
+  | { type: 'end'; items: number; bytes: number; hash: string; seal: Uint8Array };
+
+/** What the seal signs: a domain prefix and the SHA-256 of every byte before the trailer. */
+export function sealMessage(hash: Uint8Array): Uint8Array {
+  return concatBytes(new TextEncoder().encode('COGNIFY BUNDLE SEAL v2\n'), hash);
+}
 
 function frameHeader(kind: number, length: number): Uint8Array {
   const h = new Uint8Array(5);
@@ -50,7 +60,6 @@ function frameHeader(kind: number, length: number): Uint8Array {
   return h;
 }
 
-/** Write a bundle: yields the file's bytes in pieces (stream them to a file; nothing is held). */
 /**
  * Raw deflate and inflate, injected like the crypto provider: fflate by default (portable), and
  * Node's zlib from src/node where it runs (about 4× faster here). `inflate` must refuse, by
@@ -76,7 +85,12 @@ export const fflateCodec: Codec = {
   },
 };
 
-export async function* writeBundle(crypto: CryptoProvider, manifest: Uint8Array, items: AsyncIterable<BundleItem> | Iterable<BundleItem>, opts: { codec?: Codec } = {}): AsyncGenerator<Uint8Array> {
+/**
+ * Write a bundle: yields the file's bytes in pieces (stream them to a file; nothing is held).
+ * `seal` signs sealMessage(hash) with the manifest's signer's key; without it the seal is zeros,
+ * which a reader that checks seals refuses.
+ */
+export async function* writeBundle(crypto: CryptoProvider, manifest: Uint8Array, items: AsyncIterable<BundleItem> | Iterable<BundleItem>, opts: { codec?: Codec; seal?: (message: Uint8Array) => Uint8Array } = {}): AsyncGenerator<Uint8Array> {
   const codec = opts.codec ?? fflateCodec;
   if (manifest.length > MAX_FRAME) throw new BundleError('BUNDLE_INVALID', `the manifest is ${manifest.length} bytes, over the ${MAX_FRAME}-byte frame limit`, {});
   const hash = crypto.createSha256();
@@ -96,8 +110,11 @@ export async function* writeBundle(crypto: CryptoProvider, manifest: Uint8Array,
     yield emit(frameHeader(ITEM, body.length));
     yield emit(body);
   }
-  yield frameHeader(TRAILER, 32);
-  yield hash.digest();
+  const h = hash.digest();
+  const seal = opts.seal ? opts.seal(sealMessage(h)) : new Uint8Array(64);
+  if (seal.length !== 64) throw new TypeError('a bundle seal is a 64-byte Ed25519 signature');
+  yield frameHeader(TRAILER, 96);
+  yield concatBytes(seal, crypto.sha256(concatBytes(h, seal)));
 }
 
 /** Reads exact byte counts from a stream of pieces, counting the offset and hashing what it passes. */
@@ -187,15 +204,16 @@ export async function* readBundle(crypto: CryptoProvider, source: AsyncIterable<
     const length = new DataView(header.buffer, header.byteOffset).getUint32(1);
     if (kind === TRAILER) {
       if (!manifest) throw new BundleError('BUNDLE_INVALID', `the trailer at byte ${at} comes before any manifest; the bundle is damaged`, { offset: at });
-      if (length !== 32) throw new BundleError('BUNDLE_INVALID', `the trailer at byte ${at} is ${length} bytes, not 32; the bundle is damaged`, { offset: at });
-      const expected = hash.digest();
-      const got = await r.read(32, false);
-      if (got.length < 32) throw new BundleError('BUNDLE_TRUNCATED', `the bundle ends at byte ${r.offset}, inside its trailer; the file is incomplete: copy it again`, { offset: r.offset });
-      if (toHex(got) !== toHex(expected)) {
+      if (length !== 96) throw new BundleError('BUNDLE_INVALID', `the trailer at byte ${at} is ${length} bytes, not 96; the bundle is damaged`, { offset: at });
+      const h = hash.digest();
+      const got = await r.read(96, false);
+      if (got.length < 96) throw new BundleError('BUNDLE_TRUNCATED', `the bundle ends at byte ${r.offset}, inside its trailer; the file is incomplete: copy it again`, { offset: r.offset });
+      const seal = got.slice(0, 64);
+      if (toHex(got.subarray(64)) !== toHex(crypto.sha256(concatBytes(h, seal)))) {
         throw new BundleError('BUNDLE_INVALID', `the trailer at byte ${at} does not match the bundle's contents: bytes were changed, dropped, added or reordered; do not import it`, { offset: at });
       }
       if (!(await r.atEnd())) throw new BundleError('BUNDLE_INVALID', `there are bytes after the trailer at byte ${r.offset - 1}; the bundle is damaged`, { offset: r.offset - 1 });
-      yield { type: 'end', items, bytes: r.offset, hash: toHex(got) };
+      yield { type: 'end', items, bytes: r.offset, hash: toHex(h), seal };
       return;
     }
     hash.update(header);

@@ -20,9 +20,10 @@ import { signObject, verifyObjectSignature, type Signed } from '../chain/signed-
 import type { Signer } from '../chain/signer.js';
 import { applyEntry, emptyTrustState, type ActionRule } from '../chain/trust.js';
 import { loadTrustState, stageTrustIndex } from '../chain/trust-index.js';
-import { latestCheckpoint, readEntries, readHead, stageAppend, stageReceivedCheckpoint, type LogHead } from '../chain/audit-log.js';
+import { latestCheckpoint, readEntries, readHead, readLeafHashes, stageAppend, stageReceivedCheckpoint, type LogHead } from '../chain/audit-log.js';
+import { consistencyProof, frontierRoot, verifyConsistency } from '../chain/merkle.js';
 import { parseCheckpoint, parseNote } from '../chain/signed-note.js';
-import type { BundleEvent, BundleItem } from './bundle-format.js';
+import { sealMessage, type BundleEvent, type BundleItem } from './bundle-format.js';
 
 export const bundleManifestSchema = z
   .object({
@@ -37,6 +38,8 @@ export const bundleManifestSchema = z
     size: z.number().int().min(1),
     /** The checkpoint note the source signed at `size`. */
     checkpoint: z.string().min(1).max(100_000),
+    /** For an incremental bundle: the RFC 6962 consistency proof from log size `since` to `size`. */
+    proof: z.array(z.instanceof(Uint8Array).refine((b) => b.length === 32)).max(128).optional(),
     time: zTime,
     signer: zFingerprint,
     sig: z.instanceof(Uint8Array).refine((b) => b.length === 64),
@@ -58,7 +61,8 @@ export async function bundleManifest(store: Store, repo: ObjectId, signer: Signe
   }
   const refs: Record<string, ObjectId> = {};
   for await (const [k, v] of store.sub.refs.iterator()) refs[k] = fromUtf8(v) as ObjectId;
-  return signObject(store.crypto, { type: 'bundle-manifest', v: 1, repo, refs, since, size: head.size, checkpoint, time } as unknown as CognifyObject, signer) as unknown as BundleManifest;
+  const proof = since > 0 ? { proof: consistencyProof(store.crypto, await readLeafHashes(store, head.size), since, head.size) } : {};
+  return signObject(store.crypto, { type: 'bundle-manifest', v: 1, repo, refs, since, size: head.size, checkpoint, ...proof, time } as unknown as CognifyObject, signer) as unknown as BundleManifest;
 }
 
 /** What an object refers to (objects and chunk ids), as the layers above define it. */
@@ -162,6 +166,12 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
       if (manifest.since > 0) {
         const here = await store.getMeta('repo');
         if (!here || fromUtf8(here) !== manifest.repo) throw new BundleError('BUNDLE_INVALID', `this bundle continues repository ${manifest.repo}, not this one`, { repo: manifest.repo });
+        // Before any item: the source's log must extend this one, which the consistency proof shows against our own root.
+        const cp = parseCheckpoint(parseNote(manifest.checkpoint).body);
+        if (cp.size !== manifest.size) throw new BundleError('BUNDLE_INVALID', `the manifest's checkpoint is for ${cp.size} log entries, not the ${manifest.size} it names; the bundle is damaged`, {});
+        if (!verifyConsistency(crypto, manifest.since, manifest.size, manifest.proof ?? [], frontierRoot(crypto, head.frontier), cp.root)) {
+          throw new BundleError('SYNC_DIVERGED', `the logs have diverged: the bundle's consistency proof from ${manifest.since} to ${manifest.size} entries does not hold against this repository's log (rewritten or forked on one side); nothing was changed`, { since: manifest.since });
+        }
         state = await loadTrustState(store);
       }
       continue;
@@ -173,6 +183,9 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
       const key = state.keys.get(manifest.signer);
       if (!key || state.revoked.has(manifest.signer) || !verifyObjectSignature(crypto, manifest, key.publicKey)) {
         throw new BundleError('BUNDLE_INVALID', `the manifest's signature does not verify against a key the bundled record knows (${manifest.signer.slice(0, 16)}); do not import it`, {});
+      }
+      if (!crypto.ed25519Verify(ev.seal, sealMessage(fromHex(ev.hash)), key.publicKey)) {
+        throw new BundleError('BUNDLE_INVALID', `the bundle's seal (its trailer, signed by ${manifest.signer.slice(0, 16)}) does not verify: items were changed, added, dropped or reordered after it was made; do not import it`, {});
       }
       const tx = store.begin();
       tx.put('meta', 'repo', utf8(manifest.repo));

@@ -35,7 +35,9 @@ describe('a folder remote', () => {
   it('push, clone and pull with the contract fields; remote list shows what each held', async () => {
     const disk = join(root, 'disk');
     expect(okJson(await cli(['-C', online, '--json', 'remote', 'add', 'shared', disk]))).toMatchObject({ name: 'shared', url: disk, kind: 'directory' });
-    const p = okJson(await cli(['-C', online, '--json', 'push', 'shared']));
+    const pushed = await cli(['-C', online, '--json', 'push', 'shared']);
+    expect(pushed.stderr).toBe(''); // no progress when stderr is not a terminal
+    const p = okJson(pushed);
     expect(Object.keys(p).sort()).toEqual(['bytes', 'imported', 'refs', 'skipped']);
     expect(p).toMatchObject({ imported: expect.any(Number), skipped: 0, bytes: expect.any(Number) });
     expect(p.refs).toEqual([{ name: 'datasets/credit', from: null, to: expect.stringMatching(/^sha256:/) }]);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'fflate';
 import { nodeProvider as crypto } from '../../src/node/node-crypto.js';
-import { fflateCodec, MAGIC, MAX_ITEM, readBundle, writeBundle, type BundleEvent, type BundleItem, type Codec } from '../../src/sync/bundle-format.js';
+import { fflateCodec, FORMAT_VERSION, MAGIC, MAX_ITEM, readBundle, writeBundle, type BundleEvent, type BundleItem, type Codec } from '../../src/sync/bundle-format.js';
 import { zlibCodec } from '../../src/node/zlib-codec.js';
 import { BundleError } from '../../src/core/errors.js';
 
@@ -86,7 +86,7 @@ describe('bundle container', () => {
     }
   });
 
-  it('refuses a flipped byte anywhere: header, manifest, frame header, item, trailer', async () => {
+  it('refuses a flipped byte anywhere: header, manifest, frame header, item, trailer and its seal', async () => {
     const b = await bundle(items.slice(0, 2));
     for (let i = 0; i < b.length; i++) {
       const bad = Uint8Array.from(b);
@@ -110,11 +110,15 @@ describe('bundle container', () => {
     for (const [name, parts] of Object.entries(cases)) expect((await failure(Buffer.concat(parts))).message, name).toMatch(/trailer at byte \d+ does not match/);
     expect((await failure(Buffer.concat([b, Uint8Array.of(0)]))).message).toMatch(/bytes after the trailer/);
     expect((await failure(enc.encode('PK\u0003\u0004 a zip file'))).message).toMatch(/not a Cognify bundle/);
+    // A bundle of the first format (a 32-byte trailer, no seal) is named as such.
+    const v1 = Uint8Array.from(b);
+    v1[MAGIC.length] = 1;
+    expect((await failure(v1)).message).toMatch(/bundle format version 1 is not one this cognify reads \(it reads 2\)/);
   });
 
   it('cuts off an item that inflates past the limit (a zip bomb) without holding it', async () => {
     const bomb = deflateSync(new Uint8Array(MAX_ITEM + 1024), { level: 9 });
-    const head = Uint8Array.of(...MAGIC, 1, 0x4d, 0, 0, 0, 1, 0x41, 0x4f, ...new Uint8Array(4));
+    const head = Uint8Array.of(...MAGIC, FORMAT_VERSION, 0x4d, 0, 0, 0, 1, 0x41, 0x4f, ...new Uint8Array(4));
     new DataView(head.buffer).setUint32(MAGIC.length + 1 + 6 + 1, bomb.length);
     for (const codec of [fflateCodec, zlibCodec]) {
       const e = await failure(Buffer.concat([head, bomb]), codec);

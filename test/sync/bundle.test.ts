@@ -10,6 +10,7 @@ import type { Repo } from '../../src/api/repo.js';
 import { createBundle, importBundle, verifyBundle } from '../../src/api/bundles.js';
 import { openRepo } from '../../src/api/open-repo.js';
 import { signObject, type Signed } from '../../src/chain/signed-object.js';
+import type { Signer } from '../../src/chain/signer.js';
 import type { CognifyObject } from '../../src/store/object-codec.js';
 import { writeBundle, type BundleItem } from '../../src/sync/bundle-format.js';
 import { bundleItems, bundleManifest } from '../../src/sync/bundle.js';
@@ -36,13 +37,17 @@ async function exportBytes(r: Repo, ref: string): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** A bundle of `repo` whose items were changed by `edit`, re-framed so the container itself is valid. */
-async function doctored(edit: (items: BundleItem[]) => BundleItem[], manifest?: Signed<CognifyObject>): Promise<string> {
+/**
+ * A bundle of `repo` whose items were changed by `edit`, re-framed so the container itself is
+ * valid and sealed by `sealer` (by default Ada, who signs the manifest: an insider, so that the
+ * checks below the seal are what refuse it; null leaves the seal empty).
+ */
+async function doctored(edit: (items: BundleItem[]) => BundleItem[], manifest?: Signed<CognifyObject>, sealer: Signer | null = ada.signer): Promise<string> {
   const items: BundleItem[] = [];
   for await (const i of bundleItems(repo.store, 0, references)) items.push({ kind: i.kind, bytes: Uint8Array.from(i.bytes) });
   const m = manifest ?? ((await bundleManifest(repo.store, repo.id, ada.signer, repo.now())) as unknown as Signed<CognifyObject>);
   const file = join(t.dir, `doctored-${Math.random().toString(16).slice(2)}.bundle`);
-  await writeFile(file, await collect(writeBundle(crypto, repo.store.encode(m).bytes, edit(items))));
+  await writeFile(file, await collect(writeBundle(crypto, repo.store.encode(m).bytes, edit(items), sealer ? { seal: (msg) => sealer.sign(msg) } : {})));
   return file;
 }
 
@@ -137,6 +142,15 @@ describe('full bundles', () => {
     const before = await snapshot(rb);
     await rb.close();
     await expect(importBundle(fromA, b)).rejects.toMatchObject({ code: 'SYNC_DIVERGED', message: expect.stringMatching(/the logs have diverged at log entry \d+/) });
+    // An incremental bundle from A that continues at B's log size: refused by its consistency proof before any item is read.
+    const ra2 = await openRepo({ dir: a });
+    const sizeB = await ra2.logSize();
+    await ra2.datasets.commit({ name: 'more', input: 'fixtures/datasets/support-chat.v1.jsonl', signer: ada.signer });
+    const incA = join(t.dir, 'fork-a-inc.bundle');
+    await createBundle(ra2, { file: incA, signer: ada.signer, since: sizeB });
+    await ra2.close();
+    await expect(importBundle(incA, b)).rejects.toMatchObject({ code: 'SYNC_DIVERGED', message: expect.stringMatching(/consistency proof from \d+ to \d+ entries does not hold against this repository's log/) });
+    expect(await verifyBundle(incA, { dir: b })).toMatchObject({ ok: false, problems: [expect.stringMatching(/consistency proof/)] });
     const after = await openRepo({ dir: b });
     expect(await snapshot(after)).toBe(before);
     await after.close();
@@ -225,6 +239,22 @@ describe('attacks on the content', () => {
     const cp = String(unsigned.checkpoint).split('\n');
     cp[2] = Buffer.alloc(32, 7).toString('base64');
     await refused(await doctored((x) => x, signObject(crypto, { ...unsigned, checkpoint: cp.join('\n') } as unknown as CognifyObject, ada.signer)), /does not verify|checkpoint/i);
+  });
+
+  it('items added, dropped or reordered by someone who rewrote the trailer: the seal does not verify', async () => {
+    const junk = { kind: 'chunk' as const, bytes: crypto.randomBytes(100) };
+    const mallory = person('Mallory').signer;
+    await refused(await doctored((items) => [junk, ...items], undefined, mallory), /bundle's seal .* does not verify: items were changed, added, dropped or reordered/);
+    await refused(await doctored((items) => [junk, ...items], undefined, null), /bundle's seal .* does not verify/);
+    // Two chunks swapped: every object still arrives before the entry that names it.
+    const swapped = await doctored((items) => {
+      const c = items.flatMap((x, k) => (x.kind === 'chunk' ? [k] : []));
+      [items[c[0]!], items[c[1]!]] = [items[c[1]!]!, items[c[0]!]!];
+      return items;
+    }, undefined, mallory);
+    await refused(swapped, /bundle's seal .* does not verify/);
+    // The same edits sealed by the manifest's signer pass the seal: it is what binds the items to the signer.
+    expect(await verifyBundle(await doctored((items) => [junk, ...items]))).toMatchObject({ ok: true });
   });
 
   it('leave an existing repository exactly as it was when refused', async () => {
