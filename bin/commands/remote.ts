@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import { addRemote, clone, listRemotes, pull, push, removeRemote, type SyncOptions, type SyncResult } from '../../src/api/remotes.js';
+import { readJournal, type SyncRecord } from '../../src/api/sync-journal.js';
 import { bool, need, str, type FlagSpec } from '../args.js';
 import type { Context } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -14,6 +15,8 @@ export const REMOTE_USAGE = [
   '  or a git repository reached over https (the record goes on its branch "cognify")',
   'remote list                   the remotes, and the log size each held when last seen',
   'remote remove <name>          forget a remote (nothing on the remote changes)',
+  'remote log                    the sync journal: every push, pull, clone and bundle import here, with where, when,',
+  '  the checkpoint (log size, Merkle root) and how much moved; hash-chained and checked as it is read',
 ];
 export const PUSH_USAGE = ['push <remote> [--user NAME]   send what this repository\'s log holds beyond the remote\'s (git: token from COGNIFY_GIT_TOKEN)'];
 export const PULL_USAGE = [
@@ -40,8 +43,19 @@ function refLines(r: SyncResult): string[] {
 
 export async function remote(ctx: Context): Promise<number> {
   const [sub, name, url] = ctx.args.positionals;
-  if (!sub || !['add', 'list', 'remove'].includes(sub)) throw new InputError('USAGE', `${sub ? `unknown remote command "${sub}"` : 'name a remote command'}; use add, list or remove`, {});
+  if (!sub || !['add', 'list', 'remove', 'log'].includes(sub)) throw new InputError('USAGE', `${sub ? `unknown remote command "${sub}"` : 'name a remote command'}; use add, list, remove or log`, {});
   const repo = await ctx.repo();
+  if (sub === 'log') {
+    need(ctx.args, 1, 'cognify remote log');
+    const records: SyncRecord[] = [];
+    for await (const r of readJournal(repo)) records.push(r);
+    ctx.out({ records }, () =>
+      records.length
+        ? records.map((r) => `#${r.seq}  ${r.time}  ${r.action.padEnd(6)}  ${r.remote ? `${r.remote} ` : ''}${r.where}  ${r.repo === repo.id ? 'this repository' : `repository ${r.repo.slice(7, 19)}`} at ${r.size} entries (root ${r.root.slice(0, 12)})  ${r.objects.toLocaleString('en-US')} objects, ${size(r.bytes)}`).join('\n')
+        : 'Nothing pushed, pulled, cloned or imported here yet',
+    );
+    return EXIT.ok;
+  }
   if (sub === 'list') {
     need(ctx.args, 1, 'cognify remote list');
     const all = await listRemotes(repo);

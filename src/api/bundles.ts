@@ -3,7 +3,7 @@
 // replica of the source's record, for an air-gapped site) or brings an existing replica of the
 // same repository forward. Every check runs in a repository no one can see yet (a temporary
 // directory); only a bundle that replays and verifies completely changes anything.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -25,6 +25,7 @@ import { aboutRecords } from './subjects.js';
 import { openRepo } from './open-repo.js';
 import { references, Repo, rules, schemas } from './repo.js';
 import { importOrigin } from './origins.js';
+import { journal, noteRoot } from './sync-journal.js';
 
 export interface BundleCreateResult {
   bundle: string;
@@ -301,15 +302,24 @@ export interface ImportOptions {
 export async function importBundle(file: string, dir: string, opts: ImportOptions = {}): Promise<BundleImportResult & { name?: string }> {
   try {
     const target = repoAt(dir);
-    if (!target) return await createFromBundles([resolve(file)], dir, opts.onProgress);
+    const m = await fileManifest(resolve(file));
+    const record = async (r: Repo, objects: number) =>
+      journal(r, { action: 'import', where: resolve(file), repo: m.repo, size: m.size, root: noteRoot(m.checkpoint), objects, bytes: statSync(resolve(file)).size });
+    if (!target) {
+      const made = await createFromBundles([resolve(file)], dir, opts.onProgress);
+      const r = await openRepo({ dir });
+      await record(r, made.imported).finally(() => r.close());
+      return made;
+    }
     const repo = await openRepo({ dir: target });
     try {
-      const m = await fileManifest(resolve(file));
-      if (m.repo === repo.id) return await importInto(repo, [resolve(file)], opts.onProgress);
-      if (!opts.signer) {
+      let r: BundleImportResult & { name?: string };
+      if (m.repo === repo.id) r = await importInto(repo, [resolve(file)], opts.onProgress);
+      else if (!opts.signer) {
         throw new RepoError('REPO_EXISTS', `this bundle holds repository ${m.repo}, and ${repo.dir} is repository ${repo.id}; taking another repository's record in is logged here and signed: give a signer (the CLI asks for your key)`, { repo: repo.id });
-      }
-      return await importOrigin(repo, [resolve(file)], { name: opts.name ?? m.repo.slice(7, 19), source: basename(file), signer: opts.signer, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      } else r = await importOrigin(repo, [resolve(file)], { name: opts.name ?? m.repo.slice(7, 19), source: basename(file), signer: opts.signer, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      if (r.imported > 0 || r.refs.length > 0) await record(repo, r.imported);
+      return r;
     } finally {
       await repo.close();
     }

@@ -19,6 +19,7 @@ import { chain, checkRemoteName, toFetch, type RemoteBundle, type Transport } fr
 import type { BundleManifest } from '../sync/bundle.js';
 import { createBundle, createFromBundles, holds, importInto, readManifest, type BundleImportResult, type Progress } from './bundles.js';
 import { importOrigin, originSize } from './origins.js';
+import { journal, noteRoot } from './sync-journal.js';
 import { openRepo } from './open-repo.js';
 import type { Repo } from './repo.js';
 
@@ -224,6 +225,7 @@ export async function push(repo: Repo, name: string, opts: SyncOptions & { signe
       let sent = 0;
       await t.add(repo.id, there.size, made.size, file, (n) => opts.onProgress?.({ phase: 'sending', items: made.objects, bytes: (sent += n) }));
       await putRemote(repo, { ...info, seen: made.size });
+      await journal(repo, { action: 'push', where: info.url, remote: name, repo: repo.id, size: made.size, root: noteRoot(await repo.checkpoint()), objects: made.objects, bytes: made.bytes });
       return { imported: made.objects, skipped: 0, refs, bytes: made.bytes, remote: name, size: made.size };
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -284,6 +286,7 @@ export async function pull(repo: Repo, name: string, opts: PullOptions = {}): Pr
         throw e;
       }
       await putRemote(repo, { ...info, seen: there.size });
+      if (r.imported > 0) await journal(repo, { action: 'pull', where: info.url, remote: name, repo: repo.id, size: there.size, root: noteRoot(there.last.checkpoint), objects: r.imported, bytes: got.bytes });
       return { imported: r.imported, skipped: r.skipped, refs: r.refs, bytes: got.bytes, remote: name, size: there.size };
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -305,6 +308,7 @@ async function pullOrigin(repo: Repo, name: string, t: Transport, id: ObjectId, 
   try {
     const got = there.size > have.size ? await download(t, toFetch(there.chained, have.size), tmp, opts.onProgress) : { files: [], bytes: 0 };
     const r = got.files.length ? await importOrigin(repo, got.files, { name, source: t.url, signer: opts.signer, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }) : { imported: 0, skipped: 0, refs: [] };
+    if (r.imported > 0 || r.refs.length > 0) await journal(repo, { action: 'pull', where: t.url, remote: name, repo: id, size: there.size, root: noteRoot(there.last!.checkpoint), objects: r.imported, bytes: got.bytes });
     return { imported: r.imported, skipped: r.skipped, refs: r.refs, bytes: got.bytes, remote: name, size: there.size };
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -331,6 +335,7 @@ export async function clone(url: string, dir: string, opts: SyncOptions & { repo
     const made = await openRepo({ dir });
     try {
       await putRemote(made, { name: opts.name ?? 'origin', ...info, seen: there.size });
+      await journal(made, { action: 'clone', where: info.url, remote: opts.name ?? 'origin', repo: id, size: there.size, root: noteRoot(there.last!.checkpoint), objects: r.imported, bytes: got.bytes });
     } finally {
       await made.close();
     }

@@ -189,7 +189,14 @@ export async function* readBundle(crypto: CryptoProvider, source: AsyncIterable<
     throw new BundleError('BUNDLE_INVALID', 'this is not a Cognify bundle (its first bytes are not "COGNIFY BUNDLE"); give a file made by cognify bundle create', { offset: 0 });
   }
   if (head[MAGIC.length] !== FORMAT_VERSION) {
-    throw new BundleError('BUNDLE_INVALID', `bundle format version ${head[MAGIC.length]} is not one this cognify reads (it reads ${FORMAT_VERSION}); update cognify`, { offset: MAGIC.length });
+    const v = head[MAGIC.length]!;
+    throw new BundleError(
+      'BUNDLE_INVALID',
+      v < FORMAT_VERSION
+        ? `bundle format version ${v} is not one this cognify reads (it reads ${FORMAT_VERSION}): the bundle was made by an older cognify; make it again with this one`
+        : `bundle format version ${v} is not one this cognify reads (it reads ${FORMAT_VERSION}); update cognify`,
+      { offset: MAGIC.length },
+    );
   }
   let items = 0;
   let manifest = false;

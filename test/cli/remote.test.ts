@@ -49,6 +49,12 @@ describe('a folder remote', () => {
     const l = okJson(await cli(['-C', join(root, 'review'), '--json', 'pull', 'origin']));
     expect(l).toEqual({ imported: expect.any(Number), skipped: expect.any(Number), refs: [{ name: 'datasets/credit', from: p.refs[0].to, to: p2.refs[0].to }], bytes: p2.bytes });
     expect(okJson(await cli(['-C', join(root, 'review'), '--json', 'pull', 'origin']))).toEqual({ imported: 0, skipped: 0, refs: [], bytes: 0 });
+    const log = okJson(await cli(['-C', join(root, 'review'), '--json', 'remote', 'log']));
+    expect(log.records.map((r: { action: string; size: number }) => [r.action, r.size])).toEqual([
+      ['clone', 2],
+      ['pull', 3],
+    ]);
+    expect((await cli(['-C', join(root, 'review'), 'remote', 'log'])).stdout).toMatch(/^#0 {2}\S+ {2}clone {3}origin \S+ {2}this repository at 2 entries \(root [0-9a-f]{12}\)/);
     const list = await cli(['-C', join(root, 'review'), 'remote', 'list']);
     expect(list.stdout).toContain(`origin\t${disk}\tdirectory\t3 log entries when last seen`);
     // An air-gapped site says what it holds with a checkpoint file; the bundle carries only the rest.

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repo } from '../../src/api/repo.js';
 import { openRepo } from '../../src/api/open-repo.js';
 import { addRemote, clone, listRemotes, pull, push, removeRemote, type SyncOptions } from '../../src/api/remotes.js';
+import { noteRoot, readJournal } from '../../src/api/sync-journal.js';
 import { newRepo, person, snapshot, tempDir } from '../_fixtures.js';
 import { bareRepo, gitServer, type GitServer } from './_git-server.js';
 
@@ -100,6 +101,19 @@ describe.each(kinds)('a %s remote', (kind, where) => {
       await pull(online, 'shared', opts);
       expect((await online.approvals.list('credit-decisions@2')).map((a) => (a.type === 'approval' ? a.meaning : a.type))).toEqual(['authored']);
       expect(await online.verify()).toMatchObject({ ok: true });
+      // Each side's sync journal: what moved, where, at which checkpoint (no-op pushes and pulls leave no record).
+      expect(await journalOf(online)).toEqual([
+        ['push', 'shared', first.size],
+        ['push', 'shared', second.size],
+        ['pull', 'shared', second.size + 1],
+      ]);
+      expect(await journalOf(review)).toEqual([
+        ['clone', 'origin', first.size],
+        ['pull', 'origin', second.size],
+        ['push', 'origin', second.size + 1],
+      ]);
+      const last = (await toArray(readJournal(review))).at(-1)!;
+      expect(last).toMatchObject({ where: url, repo: online.id, root: noteRoot(await review.checkpoint()), prev: expect.stringMatching(/^[0-9a-f]{64}$/) });
     } finally {
       await review.close();
     }
@@ -149,6 +163,36 @@ describe.each(kinds)('a %s remote', (kind, where) => {
       const fresh = join(t.dir, kind, 'fresh');
       await expect(clone(url, fresh, opts)).rejects.toMatchObject({ code: expect.stringMatching(/^BUNDLE_/) });
       expect(existsSync(join(fresh, '.cognify'))).toBe(false);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+async function toArray<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function journalOf(r: Repo): Promise<[string, string | undefined, number][]> {
+  return (await toArray(readJournal(r))).map((x) => [x.action, x.remote, x.size]);
+}
+
+describe('the sync journal', () => {
+  it('is hash-chained: a record altered or removed is named when the journal is read', async () => {
+    const r = await openRepo({ dir: join(t.dir, 'directory', 'online') });
+    try {
+      const recs = await toArray(readJournal(r));
+      expect(recs.length).toBeGreaterThan(2);
+      const tx = r.store.begin();
+      tx.put('meta', 'sync/000000000001', new TextEncoder().encode(JSON.stringify({ ...recs[1], objects: 1 })));
+      await tx.commit();
+      await expect(toArray(readJournal(r))).rejects.toThrow(/sync journal record 2 does not follow the one before/);
+      const tx2 = r.store.begin();
+      tx2.del('meta', 'sync/000000000001');
+      await tx2.commit();
+      await expect(toArray(readJournal(r))).rejects.toThrow(/sync journal record 1 does not follow the one before/);
     } finally {
       await r.close();
     }
