@@ -8,12 +8,15 @@ import type { Context } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { size, transferProgress } from '../format.js';
 
-export const bundleFlags: FlagSpec = { since: { type: 'string' }, name: { type: 'string' } };
+export const bundleFlags: FlagSpec = { since: { type: 'string' }, name: { type: 'string' }, refs: { type: 'string' } };
 
 export const BUNDLE_USAGE = [
   'bundle create <file> [--since R]   the record in one signed file (objects, chunks, log, refs), for an air gap;',
   '  --since R: only what the other side lacks; R is its log size, a remote\'s name, or a checkpoint file',
   '  it wrote (cognify log checkpoint > site.checkpoint)',
+  'bundle create <file> --refs P   part of the record: the refs P names (runs/credit-lora, or a glob such as',
+  '  \'runs/*\'; without a "/", any kind) with everything they reference and what the record holds about them',
+  '  (approvals, scans, documents), and their signers\' identities; no log. Imported beside a repository\'s own record',
   'bundle verify <file>          check a bundle completely (every hash, signature, role and log link) without a repository',
   '  (an incremental one against the repository it continues: -C <dir>)',
   'bundle import <file> [<dir>] [--name N]   into <dir>: a new repository holding the bundled record, or a copy of',
@@ -35,15 +38,27 @@ export async function bundle(ctx: Context): Promise<number> {
       const { signer } = await ctx.signer();
       const sinceText = str(ctx.args, 'since');
       const since = sinceText === undefined ? 0 : await resolveSince(repo, sinceText);
-      const r = await createBundle(repo, { file: path, signer, since, ...progress });
+      const refs = str(ctx.args, 'refs');
+      const r = await createBundle(repo, { file: path, signer, since, ...(refs !== undefined ? { refs } : {}), ...progress });
       bar.done();
-      ctx.out({ bundle: r.bundle, objects: r.objects, bytes: r.bytes, refs: r.refs }, `Wrote ${file}: ${r.objects.toLocaleString('en-US')} objects, chunks and log entries (${r.since ? `log entries ${r.since} to ${r.size - 1}` : `${r.size} log entries`}), ${size(r.bytes)}, ${r.refs.length} refs; signed by you`);
+      ctx.out(
+        { bundle: r.bundle, objects: r.objects, bytes: r.bytes, refs: r.refs },
+        refs !== undefined
+          ? `Wrote ${file}: part of the record, ${r.refs.join(', ')}: ${r.objects.toLocaleString('en-US')} objects and chunks with what they reference and what is recorded about them, no log, ${size(r.bytes)}; signed by you`
+          : `Wrote ${file}: ${r.objects.toLocaleString('en-US')} objects, chunks and log entries (${r.since ? `log entries ${r.since} to ${r.size - 1}` : `${r.size} log entries`}), ${size(r.bytes)}, ${r.refs.length} refs; signed by you`,
+      );
       return EXIT.ok;
     }
     if (sub === 'verify') {
       const r = await verifyBundle(path, { ...(ctx.dir !== undefined ? { dir: ctx.dir } : {}), ...progress });
       bar.done();
-      ctx.out(r, () => (r.ok ? `${file}: ok — repository ${r.repo}, ${r.size} log entries, ${r.objects.toLocaleString('en-US')} objects, chunks and entries; every hash, signature, role and log link checks` : `${file}: NOT OK\n  ${r.problems.join('\n  ')}`));
+      ctx.out(r, () =>
+        !r.ok
+          ? `${file}: NOT OK\n  ${r.problems.join('\n  ')}`
+          : r.partial
+            ? `${file}: ok — part of repository ${r.repo} (${r.refs?.join(', ')}), ${r.objects.toLocaleString('en-US')} objects and chunks; every hash, reference and signature checks against the identities it carries (roles and the log stay with the full record)`
+            : `${file}: ok — repository ${r.repo}, ${r.size} log entries, ${r.objects.toLocaleString('en-US')} objects, chunks and entries; every hash, signature, role and log link checks`,
+      );
       return r.ok ? EXIT.ok : EXIT.checkFailed;
     }
     return await importCommand(ctx, path, file!, dir, progress);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { BundleError, CognifyError, InputError, RepoError, tagCaller } from '../core/errors.js';
+import type { ObjectId } from '../core/ids.js';
 import { decodeObject, type CognifyObject } from '../store/object-codec.js';
 import { Store, type Database } from '../store/store.js';
 import type { Signer } from '../chain/signer.js';
@@ -25,6 +26,7 @@ import { aboutRecords } from './subjects.js';
 import { openRepo } from './open-repo.js';
 import { references, Repo, rules, schemas } from './repo.js';
 import { importOrigin } from './origins.js';
+import { importPartial, partialItems, selectRefs, withPartial } from './partial.js';
 import { journal, noteRoot } from './sync-journal.js';
 
 export interface BundleCreateResult {
@@ -37,17 +39,21 @@ export interface BundleCreateResult {
 }
 
 /** Write a bundle of `repo` to `file` (atomically: a partial file never appears): whole, or continuing from log size `since`. */
-export async function createBundle(repo: Repo, opts: { file: string; signer: Signer; since?: number; onProgress?: Progress }): Promise<BundleCreateResult> {
+export async function createBundle(repo: Repo, opts: { file: string; signer: Signer; since?: number; refs?: string; onProgress?: Progress }): Promise<BundleCreateResult> {
   const file = resolve(opts.file);
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
     const since = opts.since ?? 0;
-    const manifest = await bundleManifest(repo.store, repo.id, opts.signer, repo.now(), since);
+    if (opts.refs !== undefined && since > 0) throw new InputError('USAGE', '--refs makes a bundle of part of the record, without its log; it cannot continue one from --since: use one or the other', {});
+    const all: Record<string, ObjectId> = {};
+    for await (const [k, v] of repo.store.refs()) all[k] = v;
+    const part = opts.refs === undefined ? undefined : selectRefs(all, opts.refs);
+    const manifest = await bundleManifest(repo.store, repo.id, opts.signer, repo.now(), since, part);
     const encoded = repo.store.encode(manifest as unknown as CognifyObject);
     let objects = 0;
     let bytes = 0;
     async function* counted() {
-      for await (const item of bundleItems(repo.store, since, references)) {
+      for await (const item of part ? partialItems(repo, Object.values(part), opts.signer.fingerprint) : bundleItems(repo.store, since, references)) {
         if (++objects % 1024 === 0) opts.onProgress?.({ phase: 'writing', items: objects, bytes });
         yield item;
       }
@@ -202,13 +208,20 @@ export interface BundleVerifyResult {
   repo?: string;
   size?: number;
   refs?: string[];
+  /** Part of a record (--refs): checked against the identities it carries; it has no log to replay. */
+  partial?: boolean;
 }
 
 /** Check a bundle file completely without any repository (it is replayed into a temporary one). */
 export async function verifyBundle(file: string, opts: { dir?: string; onProgress?: Progress } = {}): Promise<BundleVerifyResult> {
   const tmp = await mkdtemp(join(tmpdir(), 'cognify-bundle-verify-'));
   try {
-    const since = (await fileManifest(resolve(file))).since;
+    const m = await fileManifest(resolve(file));
+    if (m.partial) {
+      const c = await withPartial(resolve(file), async (_s, c) => c);
+      return { ok: true, objects: c.objects + c.chunks, problems: [], repo: m.repo, size: m.size, refs: Object.keys(m.refs).sort(), partial: true };
+    }
+    const since = m.since;
     let r: ReplayResult;
     if (since === 0) r = await replayInto(join(tmp, 'replica'), [resolve(file)], opts.onProgress);
     else {
@@ -305,6 +318,19 @@ export async function importBundle(file: string, dir: string, opts: ImportOption
     const m = await fileManifest(resolve(file));
     const record = async (r: Repo, objects: number) =>
       journal(r, { action: 'import', where: resolve(file), repo: m.repo, size: m.size, root: noteRoot(m.checkpoint), objects, bytes: statSync(resolve(file)).size });
+    if (m.partial) {
+      if (!target) throw new BundleError('BUNDLE_INVALID', `this bundle holds part of a record (made with --refs), without its log, so it cannot make a repository: import it into an existing one (cognify -C <repository> bundle import ${basename(file)})`, {});
+      if (!opts.signer) throw new RepoError('REPO_EXISTS', 'taking part of a record in is logged here and signed: give a signer (the CLI asks for your key)', {});
+      const repo = await openRepo({ dir: target });
+      try {
+        const name = opts.name ?? m.repo.slice(7, 19);
+        const r = await importPartial(repo, resolve(file), { name, source: basename(file), signer: opts.signer });
+        if (r.imported > 0 || r.refs.length > 0) await record(repo, r.imported);
+        return { imported: r.imported, skipped: 0, refs: r.refs, repo: r.repo, dir: repo.dir, created: false, name };
+      } finally {
+        await repo.close();
+      }
+    }
     if (!target) {
       const made = await createFromBundles([resolve(file)], dir, opts.onProgress);
       const r = await openRepo({ dir });

@@ -38,6 +38,8 @@ export const bundleManifestSchema = z
     size: z.number().int().min(1),
     /** The checkpoint note the source signed at `size`. */
     checkpoint: z.string().min(1).max(100_000),
+    /** Part of the record (--refs): the objects `refs` name and what they reference, with no log entries. */
+    partial: z.literal(true).optional(),
     /** For an incremental bundle: the RFC 6962 consistency proof from log size `since` to `size`. */
     proof: z.array(z.instanceof(Uint8Array).refine((b) => b.length === 32)).max(128).optional(),
     time: zTime,
@@ -50,7 +52,7 @@ export type BundleManifest = Signed<z.infer<typeof bundleManifestSchema>>;
 export const syncSchemas = { 'bundle-manifest': bundleManifestSchema };
 
 /** The signed manifest of a bundle of `store` as it is now, continuing from log size `since` (0: full). */
-export async function bundleManifest(store: Store, repo: ObjectId, signer: Signer, time: string, since = 0): Promise<BundleManifest> {
+export async function bundleManifest(store: Store, repo: ObjectId, signer: Signer, time: string, since = 0, part?: Record<string, ObjectId>): Promise<BundleManifest> {
   const head = await readHead(store);
   if (!Number.isSafeInteger(since) || since < 0 || since >= head.size) {
     throw new InputError('INPUT_INVALID', `--since ${since} is out of range: the log has ${head.size} entries, so a bundle can continue from 0 to ${head.size - 1}`, { since, size: head.size });
@@ -60,9 +62,11 @@ export async function bundleManifest(store: Store, repo: ObjectId, signer: Signe
     throw new BundleError('BUNDLE_INVALID', 'the repository has no checkpoint for its latest log entry; run cognify verify', {});
   }
   const refs: Record<string, ObjectId> = {};
-  for await (const [k, v] of store.sub.refs.iterator()) refs[k] = fromUtf8(v) as ObjectId;
+  if (part) Object.assign(refs, part);
+  else for await (const [k, v] of store.sub.refs.iterator()) refs[k] = fromUtf8(v) as ObjectId;
+  const partial = part ? { partial: true } : {};
   const proof = since > 0 ? { proof: consistencyProof(store.crypto, await readLeafHashes(store, head.size), since, head.size) } : {};
-  return signObject(store.crypto, { type: 'bundle-manifest', v: 1, repo, refs, since, size: head.size, checkpoint, ...proof, time } as unknown as CognifyObject, signer) as unknown as BundleManifest;
+  return signObject(store.crypto, { type: 'bundle-manifest', v: 1, repo, refs, since, size: head.size, checkpoint, ...partial, ...proof, time } as unknown as CognifyObject, signer) as unknown as BundleManifest;
 }
 
 /** What an object refers to (objects and chunk ids), as the layers above define it. */
@@ -154,6 +158,7 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
       } catch (e) {
         at(e, `the manifest at byte ${ev.offset}`);
       }
+      if (manifest.partial) throw new BundleError('BUNDLE_INVALID', 'this bundle holds part of a record (made with --refs), without its log; import it into an existing repository, where it is kept under remotes/<name>/', {});
       if (manifest.since !== head.size) {
         throw new BundleError(
           'BUNDLE_INVALID',

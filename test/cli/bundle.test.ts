@@ -48,6 +48,14 @@ describe('cognify bundle', () => {
     expect(okJson(await cli(['-C', target, '--json', 'bundle', 'verify', inc]))).toMatchObject({ ok: true });
     expect(okJson(await cli(['-C', target, '--json', 'bundle', 'import', inc])).refs).toEqual([{ name: 'datasets/chat', from: null, to: expect.stringMatching(/^sha256:/) }]);
     expect(expectError(await cli(['-C', dir, 'bundle', 'create', inc, '--since', 'lots']), 'INPUT_INVALID', 2)).toMatch(/not a log size, a remote's name, or a checkpoint file/);
+    // Part of the record: one run and what it references, checked without a repository.
+    const part = join(scratch, 'run.bundle');
+    const p = okJson(await cli(['-C', dir, '--json', 'bundle', 'create', part, '--refs', 'credit-lora']));
+    expect(p).toMatchObject({ bundle: part, refs: ['runs/credit-lora'] });
+    expect(p.objects).toBeLessThan(c.objects);
+    expect(okJson(await cli(['--json', 'bundle', 'verify', part]))).toMatchObject({ ok: true, partial: true, objects: p.objects });
+    expect((await cli(['bundle', 'verify', part])).stdout).toMatch(/ok — part of repository sha256:\w+ \(runs\/credit-lora\)/);
+    expectError(await cli(['-C', dir, 'bundle', 'create', part, '--refs', 'credit-lora', '--since', '3']), 'USAGE', 2);
     expectError(await cli(['-C', dir, 'bundle', 'create', inc, '--since', '100000']), 'INPUT_INVALID', 2);
   });
 

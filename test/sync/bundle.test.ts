@@ -3,7 +3,7 @@
 // verifies, exports the same bytes and rebuilds the same documents; then the attacks on the
 // content (a forged log entry, a broken signature, a missing object, a forged manifest or
 // checkpoint, an old bundle, a forked log), each refused with nothing changed.
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repo } from '../../src/api/repo.js';
@@ -12,11 +12,11 @@ import { openRepo } from '../../src/api/open-repo.js';
 import { signObject, type Signed } from '../../src/chain/signed-object.js';
 import type { Signer } from '../../src/chain/signer.js';
 import type { CognifyObject } from '../../src/store/object-codec.js';
-import { writeBundle, type BundleItem } from '../../src/sync/bundle-format.js';
+import { readBundle, writeBundle, type BundleItem } from '../../src/sync/bundle-format.js';
 import { bundleItems, bundleManifest } from '../../src/sync/bundle.js';
 import { references } from '../../src/api/repo.js';
 import { nodeProvider as crypto } from '../../src/node/node-crypto.js';
-import { person, snapshot, tempDir } from '../_fixtures.js';
+import { newRepo, person, snapshot, tempDir } from '../_fixtures.js';
 import { ada, alan, answers, buildRecord } from '../cards/_record.js';
 import { writeFile } from 'node:fs/promises';
 
@@ -191,6 +191,47 @@ describe('incremental bundles', () => {
     const short = join(t.dir, 'short');
     await importBundle(full, short);
     await expect(importBundle(inc, short)).rejects.toThrow(/continues the log from entry \d+, and this repository has \d+ entries; make one with --since \d+/);
+  });
+});
+
+describe('part of the record (--refs)', () => {
+  it('one run with everything it references and what is recorded about it, checked and taken in beside another record', async () => {
+    const file = join(t.dir, 'credit-lora.bundle');
+    const c = await createBundle(repo, { file, signer: ada.signer, refs: 'runs/credit-lora' });
+    expect(c.refs).toEqual(['runs/credit-lora']);
+    expect(c.objects).toBeLessThan((await createBundle(repo, { file: join(t.dir, 'all.bundle'), signer: ada.signer })).objects);
+    expect(await verifyBundle(file)).toMatchObject({ ok: true, partial: true, refs: ['runs/credit-lora'], repo: repo.id });
+    await expect(createBundle(repo, { file: join(t.dir, 'none.bundle'), signer: ada.signer, refs: 'runs/nope' })).rejects.toThrow(/--refs runs\/nope names no ref/);
+    await expect(importBundle(file, join(t.dir, 'not-a-repo'))).rejects.toThrow(/holds part of a record .* cannot make a repository/);
+
+    // A regulator's repository takes it in: the run, its checkpoints, evals and datasets (bytes and all), its approvals.
+    const dir = join(t.dir, 'regulator');
+    const reg = await newRepo(dir, person('Regina'));
+    const before = await reg.logSize();
+    await reg.close();
+    const r = await importBundle(file, dir, { signer: async () => person('Regina').signer, name: 'bank' });
+    expect(r.refs).toEqual([{ name: 'remotes/bank/runs/credit-lora', from: null, to: await repo.store.getRef('runs/credit-lora') }]);
+    const there = await openRepo({ dir });
+    try {
+      expect(await there.verify()).toMatchObject({ ok: true });
+      expect(await there.logSize()).toBe(before + 1);
+      const run = (await there.store.get((await there.store.getRef('remotes/bank/runs/credit-lora'))!)).value as unknown as { datasets: { version: string }[] };
+      const train = run.datasets[0]!.version;
+      expect((await exportBytes(there, train)).equals(await exportBytes(repo, train))).toBe(true);
+      const approvals = (await repo.approvals.list('credit-lora')).map((a) => (a.type === 'approval' ? a.approval : a.withdrawal));
+      for (const id of approvals) expect(await there.store.has(id as never), id).toBe(true);
+    } finally {
+      await there.close();
+    }
+    // Dropping an object the run references, even re-sealed by its maker: refused, naming it.
+    const items: BundleItem[] = [];
+    for await (const ev of readBundle(crypto, createReadStream(file))) if (ev.type === 'item') items.push({ kind: ev.kind, bytes: ev.bytes });
+    const m = (await bundleManifest(repo.store, repo.id, ada.signer, repo.now(), 0, { 'runs/credit-lora': (await repo.store.getRef('runs/credit-lora'))! })) as unknown as Signed<CognifyObject>;
+    const evalAt = items.findIndex((x) => x.kind === 'object' && repo.store.check(repo.store.hashId(x.bytes), x.bytes).value.type === 'checkpoint-manifest');
+    expect(evalAt).toBeGreaterThanOrEqual(0);
+    const cut = join(t.dir, 'cut.bundle');
+    await writeFile(cut, await collect(writeBundle(crypto, repo.store.encode(m).bytes, items.filter((_, k) => k !== evalAt), { seal: (msg) => ada.signer.sign(msg) })));
+    expect(await verifyBundle(cut)).toMatchObject({ ok: false, problems: [expect.stringMatching(/refers to sha256:\w+, which the bundle does not hold/)] });
   });
 });
 
