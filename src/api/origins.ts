@@ -4,12 +4,11 @@
 // so a rewritten or forked log is refused); then, in one action logged here as `sync.import`
 // and signed by the person importing, its objects and chunks join this store and its refs
 // appear as `remotes/<name>/<ref>`. Read the other record whole with `-C .cognify/origins/<name>`.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CognifyError, InputError } from '../core/errors.js';
-import { utf8 } from '../core/bytes.js';
 import type { ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
+import type { Store } from '../store/store.js';
 import { signObject } from '../chain/signed-object.js';
 import type { Signer } from '../chain/signer.js';
 import { mkdirs } from '../node/mkdirs.js';
@@ -76,44 +75,56 @@ export async function importOrigin(repo: Repo, files: string[], opts: { name: st
 async function bringIn(repo: Repo, dir: string, name: string, source: string, signer: () => Promise<Signer>): Promise<OriginImportResult> {
   const o = await openRepo({ dir });
   try {
-    const size = await o.logSize();
-    const prefix = `remotes/${name}/`;
-    const theirs: Record<string, ObjectId> = {};
-    for await (const [k, v] of o.store.refs()) theirs[k] = v;
-    const held: Record<string, ObjectId> = {};
-    for await (const [k, v] of repo.store.refs(prefix)) held[k.slice(prefix.length)] = v;
-    const refs = Object.keys({ ...theirs, ...held })
-      .sort()
-      .filter((k) => theirs[k] !== held[k] && theirs[k] !== undefined)
-      .map((k) => ({ name: prefix + k, from: held[k] ?? null, to: theirs[k]! }));
-    const last = await repo.store.getMeta(`origin/${name}`);
-    const same = last !== undefined && JSON.stringify(JSON.parse(new TextDecoder().decode(last))) === JSON.stringify({ repo: o.id, size });
-    if (same && refs.length === 0) return { imported: 0, skipped: 0, refs: [], repo: o.id, dir: repo.dir, created: false, name };
-    const me = await signer();
-    let added = 0;
-    const act = await repo.act(me, 'sync.import', async (tx) => {
-      for (const sub of ['objects', 'chunks'] as const) {
-        for await (const [k, v] of o.store.sub[sub].iterator()) {
-          if ((await repo.store.sub[sub].get(k)) === undefined) {
-            tx.put(sub, k, v);
-            added++;
-          }
-        }
-      }
-      for (const k of Object.keys(held)) if (theirs[k] === undefined) tx.del('refs', prefix + k);
-      for (const r of refs) tx.setRef(r.name, r.from ?? undefined, r.to);
-      const checkpoint = await o.checkpoint();
-      const rec = tx.putObject(signObject(repo.crypto, { type: 'import', v: 1, repo: repo.id, origin: o.id, name, source, size, checkpoint, objects: added, refs: theirs, time: repo.now() } as unknown as CognifyObject, me));
-      tx.put('meta', `origin/${name}`, utf8(JSON.stringify({ repo: o.id, size })));
-      return { subjects: [rec.id], details: { origin: o.id, size, name } };
-    });
-    return { imported: added, skipped: 0, refs, repo: o.id, dir: repo.dir, created: false, name, entry: act.entry };
+    const refs: Record<string, ObjectId> = {};
+    for await (const [k, v] of o.store.refs()) refs[k] = v;
+    const r = await takeIn(repo, { store: o.store, origin: o.id, size: await o.logSize(), checkpoint: await o.checkpoint(), refs }, { name, source, signer, mirror: true });
+    return { skipped: 0, repo: o.id, dir: repo.dir, created: false, name, ...r };
   } finally {
     await o.close();
   }
 }
 
-/** Whether a record is kept as `name` (so a pull of a remote holding another repository continues it). */
-export function hasOrigin(repoDir: string, name: string): boolean {
-  return existsSync(originDir(repoDir, name));
+/** Another record as it comes in: the store holding its objects and chunks, its id, log size, checkpoint note and refs. */
+export interface Incoming {
+  store: Store;
+  origin: ObjectId;
+  size: number;
+  checkpoint: string;
+  refs: Record<string, ObjectId>;
+}
+
+/**
+ * Take `from` in as `name`, in one `sync.import` action signed by `signer` (asked only when
+ * something is new): the objects and chunks this store lacks, its refs as remotes/<name>/<ref>
+ * (with `mirror`, refs it no longer has are removed), and the `import` object. Nothing new:
+ * nothing written.
+ */
+export async function takeIn(repo: Repo, from: Incoming, opts: { name: string; source: string; signer: () => Promise<Signer>; mirror: boolean }): Promise<{ imported: number; refs: { name: string; from: string | null; to: string }[]; entry?: ObjectId }> {
+  const prefix = `remotes/${opts.name}/`;
+  const held: Record<string, ObjectId> = {};
+  for await (const [k, v] of repo.store.refs(prefix)) held[k.slice(prefix.length)] = v;
+  const refs = Object.keys(from.refs)
+    .sort()
+    .filter((k) => from.refs[k] !== held[k])
+    .map((k) => ({ name: prefix + k, from: held[k] ?? null, to: from.refs[k]! }));
+  const gone = opts.mirror ? Object.keys(held).filter((k) => from.refs[k] === undefined) : [];
+  async function* missing() {
+    for (const sub of ['objects', 'chunks'] as const) {
+      for await (const [k, v] of from.store.sub[sub].iterator()) if ((await repo.store.sub[sub].get(k)) === undefined) yield [sub, k, v] as const;
+    }
+  }
+  let added = 0;
+  for await (const _ of missing()) added++;
+  if (added === 0 && refs.length === 0 && gone.length === 0) return { imported: 0, refs: [] };
+  const me = await opts.signer();
+  const act = await repo.act(me, 'sync.import', async (tx) => {
+    for await (const [sub, k, v] of missing()) tx.put(sub, k, v);
+    for (const k of gone) tx.del('refs', prefix + k);
+    for (const r of refs) tx.setRef(r.name, r.from ?? undefined, r.to);
+    const rec = tx.putObject(
+      signObject(repo.crypto, { type: 'import', v: 1, repo: repo.id, origin: from.origin, name: opts.name, source: opts.source, size: from.size, checkpoint: from.checkpoint, objects: added, refs: from.refs, time: repo.now() } as unknown as CognifyObject, me),
+    );
+    return { subjects: [rec.id], details: { origin: from.origin, size: from.size, name: opts.name } };
+  });
+  return { imported: added, refs, entry: act.entry };
 }

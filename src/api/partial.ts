@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { BundleError, InputError } from '../core/errors.js';
 import { fromHex } from '../core/bytes.js';
 import type { ObjectId } from '../core/ids.js';
-import type { CognifyObject } from '../store/object-codec.js';
 import { Store, type Database } from '../store/store.js';
-import { isSigned, signObject, verifyObjectSignature } from '../chain/signed-object.js';
+import { isSigned, verifyObjectSignature } from '../chain/signed-object.js';
 import { fingerprintOf, type Signer } from '../chain/signer.js';
 import { loadTrustState } from '../chain/trust-index.js';
 import { nodeProvider } from '../node/node-crypto.js';
@@ -26,6 +25,7 @@ import { readBundle, sealMessage, type BundleItem } from '../sync/bundle-format.
 import type { BundleManifest } from '../sync/bundle.js';
 import { checkRemoteName } from '../sync/remote.js';
 import { about } from './subjects.js';
+import { takeIn } from './origins.js';
 import { references, schemas, type Repo } from './repo.js';
 
 /** The refs a pattern names: a ref name, or a glob (`*` within one path segment, `**` across); without a "/", any kind (runs/NAME, datasets/NAME ...). */
@@ -142,27 +142,9 @@ export async function withPartial<T>(file: string, use: (store: Store, c: Partia
 export async function importPartial(repo: Repo, file: string, opts: { name: string; source: string; signer: () => Promise<Signer> }): Promise<{ imported: number; refs: { name: string; from: string | null; to: string }[]; repo: ObjectId }> {
   checkRemoteName(opts.name);
   return withPartial(file, async (scratch, c) => {
-    const prefix = `remotes/${opts.name}/`;
-    const refs: { name: string; from: string | null; to: string }[] = [];
-    for (const [k, v] of Object.entries(c.manifest.refs).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const from = (await repo.store.getRef(prefix + k)) ?? null;
-      if (from !== v) refs.push({ name: prefix + k, from, to: v as string });
-    }
-    let added = 0;
-    for (const sub of ['objects', 'chunks'] as const) for await (const [k] of scratch.sub[sub].iterator()) if ((await repo.store.sub[sub].get(k)) === undefined) added++;
-    if (added === 0 && refs.length === 0) return { imported: 0, refs: [], repo: c.manifest.repo as ObjectId };
-    const me = await opts.signer();
-    await repo.act(me, 'sync.import', async (tx) => {
-      for (const sub of ['objects', 'chunks'] as const) {
-        for await (const [k, v] of scratch.sub[sub].iterator()) if ((await repo.store.sub[sub].get(k)) === undefined) tx.put(sub, k, v);
-      }
-      for (const r of refs) tx.setRef(r.name, (r.from ?? undefined) as ObjectId | undefined, r.to as ObjectId);
-      const rec = tx.putObject(
-        signObject(repo.crypto, { type: 'import', v: 1, repo: repo.id, origin: c.manifest.repo, name: opts.name, source: opts.source, size: c.manifest.size, checkpoint: c.manifest.checkpoint, objects: added, refs: c.manifest.refs, time: repo.now() } as unknown as CognifyObject, me),
-      );
-      return { subjects: [rec.id], details: { origin: c.manifest.repo, size: c.manifest.size, name: opts.name } };
-    });
-    return { imported: added, refs, repo: c.manifest.repo as ObjectId };
+    const m = c.manifest;
+    const r = await takeIn(repo, { store: scratch, origin: m.repo as ObjectId, size: m.size, checkpoint: m.checkpoint, refs: m.refs as Record<string, ObjectId> }, { ...opts, mirror: false });
+    return { imported: r.imported, refs: r.refs, repo: m.repo as ObjectId };
   });
 }
 
