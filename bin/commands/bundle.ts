@@ -73,12 +73,14 @@ async function importCommand(ctx: Context, path: string, file: string, dir: stri
   const name = str(ctx.args, 'name');
   // A signer is asked for only when the bundle holds another repository's record (that import is logged here).
   const r = await importBundle(path, target, { ...progress, signer: async () => (await ctx.signer()).signer, ...(name !== undefined ? { name } : {}) });
-  ctx.out({ imported: r.imported, skipped: r.skipped, refs: r.refs, repo: r.repo, dir: r.dir, created: r.created, ...(r.name !== undefined ? { name: r.name } : {}) }, () =>
+  ctx.out({ imported: r.imported, skipped: r.skipped, refs: r.refs, repo: r.repo, dir: r.dir, created: r.created, ...(r.name !== undefined ? { name: r.name } : {}), ...(r.partial ? { partial: true } : {}) }, () =>
     [
       r.name !== undefined
         ? r.imported === 0 && r.refs.length === 0
           ? `${file}: repository ${r.repo}'s record is already here as ${r.name}; nothing changed`
-          : `Imported repository ${r.repo}'s record from ${file} as ${r.name}, verified on its own (.cognify/origins/${r.name}): ${r.imported.toLocaleString('en-US')} new objects and chunks here, its refs under remotes/${r.name}/; logged and signed by you`
+          : r.partial
+            ? `Imported part of repository ${r.repo}'s record from ${file} as ${r.name}, checked against the identities it carries: ${r.imported.toLocaleString('en-US')} new objects and chunks here, its refs under remotes/${r.name}/; logged and signed by you`
+            : `Imported repository ${r.repo}'s record from ${file} as ${r.name}, verified on its own (.cognify/origins/${r.name}): ${r.imported.toLocaleString('en-US')} new objects and chunks here, its refs under remotes/${r.name}/; logged and signed by you`
         : r.created
         ? `Created ${r.dir}: repository ${r.repo} from ${file}, ${r.imported.toLocaleString('en-US')} objects, chunks and log entries, verified`
         : r.imported === 0

@@ -312,7 +312,7 @@ export interface ImportOptions {
  * (its log must be a prefix of the bundle's); another repository's record is kept beside this
  * one's (see origins.ts), which needs a signer. Importing the same bundle again changes nothing.
  */
-export async function importBundle(file: string, dir: string, opts: ImportOptions = {}): Promise<BundleImportResult & { name?: string }> {
+export async function importBundle(file: string, dir: string, opts: ImportOptions = {}): Promise<BundleImportResult & { name?: string; partial?: boolean }> {
   try {
     const target = repoAt(dir);
     const m = await fileManifest(resolve(file));
@@ -326,7 +326,7 @@ export async function importBundle(file: string, dir: string, opts: ImportOption
         const name = opts.name ?? m.repo.slice(7, 19);
         const r = await importPartial(repo, resolve(file), { name, source: basename(file), signer: opts.signer });
         if (r.imported > 0 || r.refs.length > 0) await record(repo, r.imported);
-        return { imported: r.imported, skipped: 0, refs: r.refs, repo: r.repo, dir: repo.dir, created: false, name };
+        return { imported: r.imported, skipped: 0, refs: r.refs, repo: r.repo, dir: repo.dir, created: false, name, partial: true };
       } finally {
         await repo.close();
       }

@@ -120,6 +120,12 @@ describe('a folder remote', () => {
     expect(pulled.refs).toContainEqual({ name: 'remotes/disk/datasets/credit', from: null, to: i.refs.find((r: { name: string }) => r.name === 'remotes/training/datasets/credit').to });
     expect((await g(['-C', mine, 'verify'])).code).toBe(0);
     expect((await g(['-C', mine, 'log'])).stdout.match(/sync\.import/g)).toHaveLength(2);
+    // Part of the record (one dataset), beside the rest.
+    const part = join(root, 'credit.bundle');
+    okJson(await cli(['-C', online, '--json', 'bundle', 'create', part, '--refs', 'datasets/credit']));
+    const pi = await g(['-C', mine, 'bundle', 'import', part, '--name', 'credit-only']);
+    expect(pi.stdout).toMatch(/^Imported part of repository sha256:\w+'s record from .*credit\.bundle as credit-only, checked against the identities it carries/);
+    expect(okJson(await g(['-C', mine, '--json', 'bundle', 'import', part, '--name', 'credit-only']))).toMatchObject({ imported: 0, refs: [], name: 'credit-only', partial: true });
   }, 120_000);
 });
 
