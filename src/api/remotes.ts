@@ -165,7 +165,7 @@ async function diverged(repo: Repo, remote: string, there: Record<string, string
   const shown = refs.slice(0, 5).map((r) => `${r.name} (here ${short(r.here)}, on ${remote} ${short(r.there)})`);
   throw new BundleError(
     'SYNC_DIVERGED',
-    `this repository (${await repo.logSize()} log entries) and remote ${remote} (${size}) have each added entries the other lacks${shown.length ? `; refs that differ: ${shown.join(', ')}${refs.length > 5 ? `, and ${refs.length - 5} more` : ''}` : ''}; a log takes one history, so nothing was changed: keep working in one of them, and carry the other's work over by hand`,
+    `this repository (${await repo.logSize()} log entries) and remote ${remote} (${size}) have each added entries the other lacks${shown.length ? `; refs that differ: ${shown.join(', ')}${refs.length > 5 ? `, and ${refs.length - 5} more` : ''}` : ''}; a log takes one history, so nothing was changed: cognify pull ${remote} --keep-both keeps its version beside yours (under remotes/${remote}/)`,
     { refs, remote },
   );
 }
