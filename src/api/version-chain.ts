@@ -45,9 +45,12 @@ export async function resolveVersion<T extends { parents: string[]; number: numb
   }
   const name = at === -1 ? ref : ref.slice(0, at);
   const sel = at === -1 ? undefined : ref.slice(at + 1);
+  // Digits are a version number; seven or more may also be an id prefix that happens to hold no letter.
+  const number = sel !== undefined && /^\d+$/.test(sel) ? Number(sel) : undefined;
+  const prefix = sel !== undefined && (number === undefined || sel.length >= 7) ? (sel.startsWith('sha256:') ? sel : `sha256:${sel}`) : undefined;
   for await (const v of versionChain<T>(store, kind, name)) {
     if (sel === undefined) return v;
-    if (/^\d+$/.test(sel) ? v.version.number === Number(sel) : v.id.startsWith(sel.startsWith('sha256:') ? sel : `sha256:${sel}`)) return v;
+    if (v.version.number === number || (prefix !== undefined && v.id.startsWith(prefix))) return v;
   }
   throw new NotFoundError('NOT_FOUND', `${kind.noun} ${name} has no version "${sel}"; see ${kind.versionsHint(name)}`, { ref });
 }

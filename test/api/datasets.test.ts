@@ -220,3 +220,19 @@ describe('keys, duplicate keys and provenance', () => {
     expect((await repo.verify()).ok).toBe(true);
   });
 });
+
+describe('name@<id prefix> of digits only', () => {
+  it('resolves a version whose id begins with seven or more decimal digits, as well as name@N', async () => {
+    // Commit small versions until one's id begins with seven digits (about one in 27 does).
+    let found: { id: string; number: number } | undefined;
+    for (let i = 0; i < 400 && !found; i++) {
+      const bytes = new TextEncoder().encode(`id,value\n1,${i}\n`);
+      const r = await repo.datasets.commit({ name: 'digits', input: (async function* () { yield bytes; })(), signer: ada.signer });
+      if (/^\d{7}/.test(r.version.slice(7))) found = { id: r.version, number: r.number };
+    }
+    expect(found, 'no id began with seven digits in 400 versions').toBeDefined();
+    const prefix = /^\d+/.exec(found!.id.slice(7))![0].slice(0, 12);
+    expect((await repo.datasets.resolve(`digits@${prefix}`)).id).toBe(found!.id);
+    expect((await repo.datasets.resolve(`digits@${found!.number}`)).id).toBe(found!.id);
+  }, 60_000);
+});
