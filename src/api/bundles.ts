@@ -13,8 +13,7 @@ import type { ObjectId } from '../core/ids.js';
 import { decodeObject, type CognifyObject } from '../store/object-codec.js';
 import { Store, type Database } from '../store/store.js';
 import type { Signer } from '../chain/signer.js';
-import { originOf, readEntries, readLeafHashes } from '../chain/audit-log.js';
-import { rootFromLeafHashes } from '../chain/merkle.js';
+import { originOf, readEntries, rootAt } from '../chain/audit-log.js';
 import { parseCheckpoint, parseNote } from '../chain/signed-note.js';
 import { fromUtf8, toHex } from '../core/bytes.js';
 import { nodeProvider } from '../node/node-crypto.js';
@@ -163,7 +162,7 @@ async function replayOnto(repo: Repo, copy: string, files: string[], onProgress?
 export async function holds(repo: Repo, m: BundleManifest): Promise<boolean> {
   const size = await repo.logSize();
   if (repo.id !== m.repo || size < m.size) return false;
-  return toHex(rootFromLeafHashes(repo.crypto, await readLeafHashes(repo.store, m.size), m.size)) === toHex(parseCheckpoint(parseNote(m.checkpoint).body).root);
+  return toHex(await rootAt(repo.store, m.size)) === noteRoot(m.checkpoint);
 }
 
 /** The items in a bundle file (its trailer checked on the way). */
@@ -426,7 +425,7 @@ export async function resolveSince(repo: Repo, value: string): Promise<number> {
   }
   if (c.origin !== originOf(repo.id)) throw new InputError('INPUT_INVALID', `--since ${value}: the checkpoint is of another repository (${c.origin}), not this one`, { since: value });
   const size = await repo.logSize();
-  const ours = c.size <= size ? toHex(rootFromLeafHashes(repo.crypto, await readLeafHashes(repo.store, c.size), c.size)) : undefined;
+  const ours = c.size <= size ? toHex(await rootAt(repo.store, c.size)) : undefined;
   if (ours !== toHex(c.root)) {
     throw new BundleError('SYNC_DIVERGED', `--since ${value}: the other side's log (${c.size} entries) is not a prefix of this one (${size}); ${c.size > size ? 'it is ahead: bring its record here first' : 'the logs have diverged'}`, { since: value });
   }

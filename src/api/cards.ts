@@ -12,8 +12,7 @@ import type { ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import { isSigned, signObject, type Signed } from '../chain/signed-object.js';
 import type { Signer } from '../chain/signer.js';
-import { readLeafHashes } from '../chain/audit-log.js';
-import { rootFromLeafHashes } from '../chain/merkle.js';
+import { rootAt } from '../chain/audit-log.js';
 import type { DatasetVersion } from '../diff/dataset-types.js';
 import { describeSchema } from '../diff/render.js';
 import type { CheckpointManifestObject, EvalObject, MetricPoint, RunObject } from '../runs/run-types.js';
@@ -273,7 +272,7 @@ export class Cards {
       entries.push({ seq: e.entry.seq, id: e.id, time: e.entry.time, actor: e.entry.signer, action: e.entry.action, subjects: e.entry.subjects });
     }
     const size = entries.length ? entries[entries.length - 1]!.seq + 1 : 0;
-    const root = toHex(rootFromLeafHashes(this.repo.crypto, await readLeafHashes(this.repo.store, size), size));
+    const root = toHex(await rootAt(this.repo.store, size));
     return { size, root, entries };
   }
 }

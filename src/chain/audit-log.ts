@@ -125,6 +125,11 @@ export async function readLeafHashes(store: Store, size: number): Promise<Uint8A
   return out;
 }
 
+/** The Merkle root of the log's first `size` entries (what a checkpoint at that size signs). */
+export async function rootAt(store: Store, size: number): Promise<Uint8Array> {
+  return rootFromLeafHashes(store.crypto, await readLeafHashes(store, size), size);
+}
+
 function checkSize(what: string, n: number, size: number, min: number): void {
   if (!Number.isSafeInteger(n) || n < min || n > size) {
     throw new InputError('INPUT_INVALID', `${what} ${n} is out of range: the log has ${size} entries`, { n, size });
