@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { BundleError, CognifyError, InputError, NotFoundError, tagCaller } from '../core/errors.js';
 import { fromUtf8, utf8 } from '../core/bytes.js';
 import type { ObjectId } from '../core/ids.js';
@@ -325,6 +325,10 @@ export async function clone(url: string, dir: string, opts: SyncOptions & { repo
     const kind = kindOf(url);
     const info = { url: checkUrl(url, kind), kind };
     if (kind === 'directory' && !existsSync(info.url)) throw new NotFoundError('NOT_FOUND', `no folder ${info.url}; give the folder the record was pushed to`, { url: info.url });
+    const target = resolve(dir);
+    if (kind === 'directory' && (target === info.url || target.startsWith(info.url + sep))) {
+      throw new InputError('INPUT_INVALID', `${target} is inside the remote folder ${info.url}; clone into a directory elsewhere (cognify clone ${info.url} <dir>)`, { dir: target });
+    }
     const t = transport(info, join(tmp, 'cache.git'), opts);
     await t.refresh();
     const id = pickRepo(await t.repos(), opts.repo, info.url);

@@ -207,6 +207,11 @@ describe('remote names and URLs', () => {
       await expect(addRemote(r, 'o', 'https://ada:secret@example.org/r.git')).rejects.toThrow(/the URL holds credentials, which would be stored in the repository/);
       await expect(addRemote(r, 'o', 'git@example.org:team/r.git')).rejects.toThrow(/only git hosts over http\(s\) and directories/);
       await expect(addRemote(r, 'o', join(t.dir, 'names'))).rejects.toThrow(/is a Cognify repository; a directory remote is a folder of bundles/);
+      // A clone made inside the folder it clones would turn the remote into a repository.
+      const disk = join(t.dir, 'shared-disk', 'record');
+      await expect(clone(disk, disk)).rejects.toThrow(/is inside the remote folder .*; clone into a directory elsewhere/);
+      await expect(clone(disk, join(disk, 'sub'))).rejects.toThrow(/is inside the remote folder/);
+      expect(existsSync(join(disk, '.cognify'))).toBe(false);
       await addRemote(r, 'o', join(t.dir, 'elsewhere'));
       await expect(addRemote(r, 'o', join(t.dir, 'other'))).rejects.toThrow(/remote o exists/);
       await expect(pull(r, 'nope')).rejects.toThrow(/no remote named nope \(there are: o\)/);
