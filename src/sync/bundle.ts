@@ -55,7 +55,13 @@ export const syncSchemas = { 'bundle-manifest': bundleManifestSchema };
 export async function bundleManifest(store: Store, repo: ObjectId, signer: Signer, time: string, since = 0, part?: Record<string, ObjectId>): Promise<BundleManifest> {
   const head = await readHead(store);
   if (!Number.isSafeInteger(since) || since < 0 || since >= head.size) {
-    throw new InputError('INPUT_INVALID', `--since ${since} is out of range: the log has ${head.size} entries, so a bundle can continue from 0 to ${head.size - 1}`, { since, size: head.size });
+    throw new InputError(
+      'INPUT_INVALID',
+      since === head.size
+        ? `the other side already holds all ${head.size} log entries (--since ${since}); there is nothing to carry`
+        : `--since ${since} is out of range: the log has ${head.size} entries, so a bundle can continue from 0 to ${head.size - 1}`,
+      { since, size: head.size },
+    );
   }
   const checkpoint = await latestCheckpoint(store);
   if (!checkpoint || parseCheckpoint(parseNote(checkpoint).body).size !== head.size) {

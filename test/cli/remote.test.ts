@@ -65,6 +65,8 @@ describe('a folder remote', () => {
     const inc = okJson(await cli(['-C', online, '--json', 'bundle', 'create', join(root, 'inc.bundle'), '--since', cp]));
     const viaRemote = okJson(await cli(['-C', online, '--json', 'bundle', 'create', join(root, 'inc2.bundle'), '--since', 'shared']));
     expect(inc.objects).toBe(viaRemote.objects);
+    okJson(await cli(['-C', online, '--json', 'push', 'shared']));
+    expect(expectError(await cli(['-C', online, 'bundle', 'create', join(root, 'none.bundle'), '--since', 'shared']), 'INPUT_INVALID', 2)).toMatch(/the other side already holds all \d+ log entries \(--since \d+\); there is nothing to carry/);
     expect(okJson(await cli(['-C', join(root, 'review'), '--json', 'bundle', 'import', join(root, 'inc.bundle')])).refs.map((r: { name: string }) => r.name)).toEqual(['datasets/chat']);
     expectError(await cli(['-C', join(root, 'review'), 'bundle', 'create', join(root, 'x.bundle'), '--since', join(root, 'nothing-here')]), 'INPUT_INVALID', 2);
   }, 120_000);
