@@ -20,6 +20,7 @@ import { scan, scanFlags } from './commands/scan.js';
 import { card, cardFlags, CARD_USAGE } from './commands/card.js';
 import { exportCommand, exportFlags, EXPORT_USAGE } from './commands/export.js';
 import { bundle, bundleFlags, BUNDLE_USAGE } from './commands/bundle.js';
+import { serve, serveFlags, SERVE_USAGE } from './commands/serve.js';
 import { cloneCommand, CLONE_USAGE, PULL_USAGE, pullCommand, PUSH_USAGE, pushCommand, remote, REMOTE_USAGE, syncFlags } from './commands/remote.js';
 
 interface Command {
@@ -184,6 +185,7 @@ const COMMANDS: Record<string, Command> = {
     summary: 'a signed object as a DSSE envelope or an in-toto Statement, for supply-chain verifiers',
     usage: EXPORT_USAGE,
   },
+  serve: { run: serve, flags: serveFlags, summary: 'the reviewer\'s sign-off page in a browser: inbox, evidence, signing, the audit log', usage: SERVE_USAGE },
   verify: { run: verify, summary: 'recheck every hash, signature, role, log link and checkpoint', usage: ['verify'] },
   show: { run: show, summary: 'print an object readably', usage: ['show <id|prefix>'] },
   cat: { run: cat, summary: 'write an object\'s raw canonical CBOR bytes', usage: ['cat <id|prefix>'] },

@@ -132,8 +132,7 @@ export class Cards {
         logEntries: log.size,
         problem: report.problems[0] ? `${report.problems[0].what}` : null,
       };
-      const genesis = (await repo.store.get(repo.id)).value as { name?: unknown };
-      return { repo: { id: repo.id, name: typeof genesis.name === 'string' ? genesis.name : '' }, subject: { id: subject.id, type: subject.kind === 'run' ? 'run' : 'dataset-version', label: subject.label }, run, metrics, checkpoints, evals, datasets, approvals, status, people, objects, log, verification };
+      return { repo: { id: repo.id, name: await repo.name() }, subject: { id: subject.id, type: subject.kind === 'run' ? 'run' : 'dataset-version', label: subject.label }, run, metrics, checkpoints, evals, datasets, approvals, status, people, objects, log, verification };
     } catch (e) {
       throw tagCaller(e, 'cards.gather');
     }

@@ -156,6 +156,12 @@ export class Repo {
     return this;
   }
 
+  /** The name given at init (the genesis object's), or '' when it has none. */
+  async name(): Promise<string> {
+    const genesis = (await this.store.get(this.id)).value as { name?: unknown };
+    return typeof genesis.name === 'string' ? genesis.name : '';
+  }
+
   now(): string {
     return (this.ctx.now?.() ?? new Date()).toISOString();
   }
