@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // npm run demo: the record end to end, with the real CLI, in a temporary repository and a
 // temporary keystore. Nothing outside the temporary directory is touched.
-import { spawnSync } from 'node:child_process';
+//   --keep            keep the temporary directory and say where it is
+//   --serve [--port N]  then leave the reviewer's page (cognify serve) running on the record
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,8 @@ const bin = fileURLToPath(new URL('../bin/cognify.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'cognify-demo-'));
 const repo = join(root, 'record');
 const env = { ...process.env, COGNIFY_HOME: join(root, 'keystore'), COGNIFY_PASSPHRASE: 'demo passphrase, not for production' };
-const keep = process.argv.includes('--keep');
+const serve = process.argv.includes('--serve');
+const keep = serve || process.argv.includes('--keep');
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
 function cognify(args, { expectFail = false } = {}) {
@@ -164,3 +167,22 @@ if (keep) console.log(`\nKept ${root}; try: COGNIFY_HOME=${env.COGNIFY_HOME} npx
 else rmSync(root, { recursive: true, force: true });
 console.log('\nDemo complete: identities created, roles granted, dataset versions committed and diffed row by row, a training run recorded with its checkpoints, evals and bias metrics, approved under the bank policy by two independent reviewers, a dataset scanned for PII/PHI, documents generated and one approved, the record carried by bundle to an air-gapped repository and verified there, pushed to a shared folder and cloned and pulled by a review site, every action signed and logged, verify passed.');
 console.log(`\nThe model card, EU AI Act Annex XI and SR 11-7 documents (Markdown and HTML) are in ${documents}`);
+
+if (serve) {
+  // The reviewer's page on the demo record, left running. It asks for the passphrase itself, so
+  // the environment's COGNIFY_PASSPHRASE is not passed on.
+  const portAt = process.argv.indexOf('--port');
+  const port = portAt > 0 ? process.argv[portAt + 1] : '7780';
+  const { COGNIFY_PASSPHRASE: _unused, ...serveEnv } = env;
+  console.log(`\nThe reviewer's sign-off page on the demo record. Grace (compliance) has two MLflow runs waiting for her;`);
+  console.log(`the approved credit-lora run shows its evidence, documents and proofs. Every demo key's passphrase is "${env.COGNIFY_PASSPHRASE}".`);
+  console.log(`${bold(`$ cognify -C ${repo} serve --port ${port} --as grace@example.org`)}`);
+  const child = spawn(process.execPath, [bin, '-C', repo, 'serve', '--port', port, '--as', 'grace@example.org'], { env: serveEnv, cwd: root, stdio: 'inherit' });
+  const stop = () => child.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  child.on('exit', (code) => {
+    console.log(`\nThe record is kept in ${root}.`);
+    process.exit(code ?? 0);
+  });
+}

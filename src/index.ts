@@ -63,3 +63,7 @@ export { DirTransport } from './node/dir-remote.js';
 export { GitTransport, type GitAuth } from './node/git-remote.js';
 export type { Transport, RemoteBundle } from './sync/remote.js';
 export { readBundle, writeBundle, type BundleEvent, type BundleItem } from './sync/bundle-format.js';
+export { serveReview, type ServeReviewOptions } from './api/serve-review.js';
+export type { RunningServer } from './node/http-server.js';
+export { reviewApp, type ReviewAppOptions, type WebRequest, type WebResponse, type LocalKey } from './web/review-app.js';
+export { entriesAbout, checkConsistency, openCheckpoint, type EntriesAbout, type ConsistencyCheck, type SignedCheckpoint } from './api/log-checks.js';

@@ -38,21 +38,20 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The body, or null when it is over MAX_BODY (read to its end but not kept, so the 413 reaches the client). */
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      parts.push(c);
+      if (size <= MAX_BODY) parts.push(c);
+      // Far beyond any form: stop reading altogether.
+      else if (size > 16 * MAX_BODY) req.destroy();
     });
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('end', () => resolve(size > MAX_BODY ? null : Buffer.concat(parts).toString('utf8')));
     req.on('error', reject);
+    req.on('close', () => resolve(null));
   });
 }
 

@@ -106,7 +106,7 @@ label{font-weight:600}
 fieldset{border:1px solid var(--line);border-radius:4px;margin:1rem 0;padding:.6rem 1rem 1rem}
 legend{font-weight:600;padding:0 .3rem}
 .field{margin:.7rem 0}
-.field .hint{font-weight:400}
+.field .hint{font-weight:400;margin-bottom:.4rem}
 .choices label{font-weight:400;margin-right:1.2rem}
 .notice{margin:1rem 0;padding:.7rem 1rem;border-radius:4px;border:1px solid var(--line);border-left-width:5px}
 .notice.ok{border-color:#1a7f37;background:#eef8f0}
@@ -120,7 +120,9 @@ form.filters .field{margin:0}
 form.filters label{display:block;font-size:.85rem}
 table.inbox td:first-child{white-space:nowrap}
 .statement{border:2px solid #1f4e79;border-radius:6px;padding:.4rem 1rem 1rem;margin:1rem 0}
+.statement h2{margin-top:.8rem}
 .statement table.fields th{width:22%}
+input[type=password]{width:min(100%,24rem)}
 .subject-head{border-bottom:3px solid var(--accent);padding-bottom:1rem;margin-bottom:1rem}
 .subject-head ul{margin:.4rem 0 0;padding-left:1.2rem}
 details.doc-inline{border:1px solid var(--line);border-radius:4px;margin:.8rem 0;padding:.3rem .9rem}

@@ -96,6 +96,10 @@ function statusFor(e: unknown): number {
   return 500;
 }
 
+function errorBody(status: number, text: string): string {
+  return `<h1>${status === 404 ? 'Not found' : 'Request refused'}</h1>${notice('error', esc(text))}<p><a href="/">Back to the inbox</a></p>`;
+}
+
 export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<WebResponse> {
   const secret = randomBytes(32);
   const now = o.now ?? Date.now;
@@ -151,7 +155,7 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
       const chosen = pick(jar[AS]) ?? pick(o.defaultKey) ?? (keys.filter((k) => k.known).length === 1 ? keys.find((k) => k.known) : undefined);
       const viewer: Viewer | null = chosen ? { fingerprint: chosen.fingerprint, name: chosen.name, email: chosen.email, roles: known.get(chosen.fingerprint)!.roles } : null;
       const layout = (l: Pick<Layout, 'title' | 'nav' | 'body'>): string => page({ ...l, repoName, viewer, keys, csrf, path: url.pathname + url.search });
-      const errorPage = (text: string) => layout({ title: 'Error', nav: 'subject', body: `<h1>Something is wrong</h1>${notice('error', esc(text))}<p><a href="/">Back to the inbox</a></p>` });
+      const errorPage = (text: string, status = 400) => layout({ title: status === 404 ? 'Not found' : 'Error', nav: 'subject', body: errorBody(status, text) });
       try {
         if (req.method === 'POST' && path === '/identity') {
           const fp = form.get('fingerprint') ?? '';
@@ -159,7 +163,8 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
           if (!k) return respond(400, errorPage('That key is not in the local keystore, or is not an identity of this repository.'));
           setCookies.push(`${AS}=${k.fingerprint}; Path=/; HttpOnly; SameSite=Strict`);
           const back = form.get('back') ?? '/';
-          return redirect(back.startsWith('/') && !back.startsWith('//') ? back : '/');
+          // Only a path on this page: "//host" and "/\host" would leave it.
+          return redirect(/^\/(?![/\\])/.test(back) ? back : '/');
         }
         if (path === '/') {
           const state = (INBOX_STATES as readonly string[]).includes(url.searchParams.get('state') ?? '') ? (url.searchParams.get('state') as InboxState) : viewer ? 'waiting' : 'all';
@@ -193,7 +198,7 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
             }
             return await subjectPage(200, flash);
           }
-          if (req.method !== 'POST' || !action) return respond(404, errorPage(`There is no page at ${path}.`));
+          if (req.method !== 'POST' || !action) return respond(404, errorPage(`There is no page at ${path}.`, 404));
           if (!viewer) return await subjectPage(400, notice('error', 'Choose who you are (top right) before signing.'));
           const meaning = form.get('meaning') ?? '';
           const comment = (form.get('comment') ?? '').replace(/\r\n?/g, '\n').trim();
@@ -206,7 +211,7 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
           }
           // /sign: the statement as shown, signed as shown, if it is still fresh and still the viewer's.
           const time = form.get('time') ?? '';
-          const shown = Date.parse(time);
+          const shown = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(time) ? Date.parse(time) : NaN;
           const opts = { subject: ref, meaning, comment, ...(role ? { role } : {}) };
           if (form.get('fingerprint') !== viewer.fingerprint) return await subjectPage(409, notice('error', 'You switched identity after this statement was shown. Nothing was signed; review it again.'));
           if (!Number.isFinite(shown) || shown > now() + 60_000 || now() - shown > STATEMENT_TTL_MS) {
@@ -225,16 +230,16 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
           const r = await repo.approvals.sign({ ...opts, signer, time });
           return redirect(`${subjectHref(r.subject)}?signed=${encodeURIComponent(r.approval)}#status`);
         }
-        return respond(404, errorPage(`There is no page at ${path}.`));
+        return respond(404, errorPage(`There is no page at ${path}.`, 404));
       } catch (e) {
         const status = statusFor(e);
         const text = status === 500 ? `The page failed: ${(e as Error).message}` : (e as Error).message;
-        return respond(status, errorPage(text));
+        return respond(status, errorPage(text, status));
       }
     });
 
-    function errorPage(text: string): string {
-      return page({ title: 'Error', nav: 'subject', repoName: 'Cognify', viewer: null, keys: [], csrf, path: '/', body: `<h1>Request refused</h1>${notice('error', esc(text))}<p><a href="/">Back to the inbox</a></p>` });
+    function errorPage(text: string, status = 400): string {
+      return page({ title: 'Error', nav: 'subject', repoName: 'Cognify', viewer: null, keys: [], csrf, path: '/', body: errorBody(status, text) });
     }
   }
 }

@@ -5,6 +5,7 @@
 // and the server does not listen beyond loopback unless told to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,17 +34,18 @@ let home: string;
 let dir: string;
 let server: ChildProcess;
 let url: string;
+let serverOutput: () => string;
 let browser: Browser;
 
 /** Start `cognify serve` and read the address it prints (--json). The page asks for passphrases itself. */
-async function startServe(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+async function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [BIN, '-C', dir, 'serve', '--port', '0', '--json', ...args], { env: { PATH: process.env.PATH ?? '', COGNIFY_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const started = await new Promise<string>((res, rej) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
+    child.stdout!.on('data', () => {
       try {
         res((JSON.parse(out) as { url: string }).url);
       } catch {
@@ -52,7 +54,7 @@ async function startServe(args: string[]): Promise<{ child: ChildProcess; url: s
     });
     child.once('exit', (code) => rej(new Error(`cognify serve exited ${code}: ${err}`)));
   });
-  return { child, url: started };
+  return { child, url: started, output: () => out + err };
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -100,7 +102,7 @@ beforeAll(async () => {
   expectOk(await cli(['policy', 'set', policy]));
   expectOk(await cli(['dataset', 'commit', 'credit', CREDIT, '--key', 'applicant_id', '--provenance', PROVENANCE]));
   expectOk(await cli(['run', 'record', '--hf-trainer', LORA, '--name', 'credit-lora', '--dataset', 'train=credit']));
-  ({ child: server, url } = await startServe(['--as', 'grace@example.org']));
+  ({ child: server, url, output: serverOutput } = await startServe(['--as', 'grace@example.org']));
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'] });
 }, 120_000);
 
@@ -227,6 +229,17 @@ describe('cognify serve in a browser', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('prints without navigation or forms', async () => {
+    await page.goto(`${url}?state=all`);
+    await nav(page, () => page.locator('table.inbox a', { hasText: 'run credit-lora@' }).click());
+    await page.emulateMedia({ media: 'print' });
+    for (const hidden of ['header.bar', '#sign', 'form.who']) expect(await page.locator(hidden).first().isVisible(), hidden).toBe(false);
+    expect(await page.locator('#status').isVisible()).toBe(true);
+    const pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    await page.emulateMedia({ media: 'screen' });
+  }, 60_000);
+
   it('stays usable at 200% zoom: nothing wider than the window but scrollable tables', async () => {
     const narrow = await browser.newPage({ viewport: { width: 600, height: 800 }, deviceScaleFactor: 2 });
     await narrow.context().addCookies(await page.context().cookies());
@@ -239,7 +252,67 @@ describe('cognify serve in a browser', () => {
   }, 60_000);
 });
 
+/** A browser session of our own: its cookie and the CSRF token the page gives it. */
+async function session(): Promise<{ cookie: string; csrf: string; subject: string }> {
+  const first = await fetch(`${url}?state=all`);
+  const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const html = await first.text();
+  return { cookie, csrf: /name="csrf" value="([0-9a-f]+)"/.exec(html)![1]!, subject: /href="\/subject\/([^"]+)">run credit-lora/.exec(html)![1]! };
+}
+
+function post(path: string, cookie: string, form: Record<string, string>): Promise<Response> {
+  return fetch(url + path.replace(/^\//, ''), { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams(form) });
+}
+
 describe('what the server refuses', () => {
+  it('refuses a statement shown too long ago, or to someone else, and signs nothing', async () => {
+    const { cookie, csrf, subject } = await session();
+    const before = await snapshot(dir);
+    const keys = await listKeys({ home });
+    const grace = keys.find((k) => k.email === 'grace@example.org')!;
+    const alan = keys.find((k) => k.email === 'alan@example.org')!;
+    const form = { csrf, meaning: 'reviewed', role: 'compliance', comment: '', fingerprint: grace.fingerprint, passphrase: PASS };
+    const stale = await post(`/subject/${subject}/sign`, cookie, { ...form, time: new Date(Date.now() - 11 * 60_000).toISOString() });
+    expect(stale.status).toBe(409);
+    expect(await stale.text()).toContain('shown more than 10 minutes ago');
+    const other = await post(`/subject/${subject}/sign`, cookie, { ...form, fingerprint: alan.fingerprint, time: new Date().toISOString() });
+    expect(other.status).toBe(409);
+    expect(await other.text()).toContain('You switched identity after this statement was shown');
+    // A time not in the form the page writes is not a statement the page showed.
+    const odd = await post(`/subject/${subject}/sign`, cookie, { ...form, time: new Date().toUTCString() });
+    expect(odd.status).toBe(409);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('switches identity and returns only to a path on this page', async () => {
+    const { cookie, csrf } = await session();
+    const alan = (await listKeys({ home })).find((k) => k.email === 'alan@example.org')!;
+    for (const [back, to] of [['/log?actor=alan', '/log?actor=alan'], ['//evil.example/', '/'], ['/\\evil.example/', '/'], ['https://evil.example/', '/']]) {
+      const r = await post('/identity', cookie, { csrf, fingerprint: alan.fingerprint, back: back! });
+      expect(r.status).toBe(303);
+      expect(r.headers.get('location')).toBe(to);
+    }
+    expect((await post('/identity', cookie, { csrf, fingerprint: 'f'.repeat(64), back: '/' })).status).toBe(400);
+  });
+
+  it('never stores or prints the passphrase', async () => {
+    expect(serverOutput()).not.toContain(PASS);
+    const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect((await readFile(join(f.parentPath, f.name))).includes(PASS), join(f.parentPath, f.name)).toBe(false);
+  });
+
+  it('answers a missing page or subject with 404, and an oversized or foreign body with 413 or 415', async () => {
+    const { cookie, csrf } = await session();
+    const missing = await fetch(`${url}subject/sha256:${'0'.repeat(64)}`, { headers: { cookie } });
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toMatch(/<h1>Not found<\/h1>[\s\S]*no object matches/);
+    expect((await fetch(`${url}no-such-page`, { headers: { cookie } })).status).toBe(404);
+    expect((await post('/log/checkpoint', cookie, { csrf, checkpoint: 'x'.repeat(70_000) })).status).toBe(413);
+    const json = await fetch(`${url}log/checkpoint`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ csrf }) });
+    expect(json.status).toBe(415);
+  });
+
   it('refuses a post without the CSRF token, and changes nothing', async () => {
     const before = await snapshot(dir);
     const page = await fetch(`${url}?state=all`);
@@ -286,6 +359,9 @@ describe('what the server refuses', () => {
 
   it('will not serve on another address without --allow-remote', async () => {
     expect(expectError(await run(['-C', dir, 'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: dir, env: { COGNIFY_HOME: home } }), 'USAGE', 2)).toMatch(/listens on 127\.0\.0\.1 only; .*add --allow-remote/);
+    expect(expectError(await run(['-C', dir, 'serve', '--port', '70000'], { cwd: dir, env: { COGNIFY_HOME: home } }), 'USAGE', 2)).toMatch(/--port must be at most 65535/);
+    expect(expectError(await run(['-C', dir, 'serve', '--port', new URL(url).port], { cwd: dir, env: { COGNIFY_HOME: home } }), 'USAGE', 2)).toMatch(/port \d+ on 127\.0\.0\.1 is in use; choose another with --port/);
+    expect(expectError(await run(['-C', home, 'serve', '--port', '0'], { cwd: dir, env: { COGNIFY_HOME: home } }), 'REPO_NOT_FOUND', 8)).toMatch(/cognify init/);
   });
 
   it('with --allow-remote, every request needs the access token printed at start', async () => {
