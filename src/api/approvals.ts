@@ -342,10 +342,25 @@ export async function gatherFacts(repo: Repo, subject: Subject, current: { id: O
     const w = r.object as unknown as WithdrawalObject;
     if (!withdrawals.has(w.approval)) withdrawals.set(w.approval, { withdrawal: r.id, seq: r.seq, time: w.time, reason: w.reason });
   }
+  // Judged by log position, not by the time the approval claims: a backdated one still came after.
+  const revokedAt = new Map((await repo.identities()).filter((k) => k.revoked).map((k) => [k.fingerprint, k.revokedAt!]));
   for (const r of records) {
     if (r.object.type !== 'approval') continue;
     const a = r.object as unknown as ApprovalObject;
-    signatures.push({ approval: r.id, seq: r.seq, time: a.time, signer: a.signer, name: a.name, email: a.email, role: a.role, meaning: a.meaning, comment: a.comment, withdrawn: withdrawals.get(r.id) ?? null });
+    const revoked = revokedAt.get(a.signer);
+    signatures.push({
+      approval: r.id,
+      seq: r.seq,
+      time: a.time,
+      signer: a.signer,
+      name: a.name,
+      email: a.email,
+      role: a.role,
+      meaning: a.meaning,
+      comment: a.comment,
+      withdrawn: withdrawals.get(r.id) ?? null,
+      ...(revoked !== undefined && revoked < r.seq ? { keyRevokedAt: revoked } : {}),
+    });
   }
   const evals: Facts['evals'] = [];
   const datasets: DatasetFact[] = [];

@@ -27,6 +27,12 @@ export interface SignatureFact {
   meaning: Meaning;
   comment: string;
   withdrawn: { withdrawal: string; seq: number; time: string; reason: string } | null;
+  /**
+   * The log entry that revoked the signer's key, when it comes before this signature's entry. The
+   * trust rules refuse such an entry and verify flags it; an entry written around them (straight
+   * into the store, by whoever holds a leaked key) must not count either, whatever time it claims.
+   */
+  keyRevokedAt?: number;
 }
 
 export interface EvalFact {
@@ -92,6 +98,7 @@ export function evaluate(f: Facts): Verdict {
   const sigs = f.signatures.map((s) => ({ ...s, counts: false, note: '' }));
 
   const exclusion = (s: SignatureFact): string | null => {
+    if (s.keyRevokedAt !== undefined) return `signed with a key revoked at log entry ${s.keyRevokedAt}, before this signature's entry ${s.seq}`;
     if (rules.separation.author && f.authors.has(s.signer)) return `author: ${f.authors.get(s.signer)}`;
     if (rules.separation.inputs && f.inputAuthors.has(s.signer)) return `author of an input: ${f.inputAuthors.get(s.signer)}`;
     return null;
