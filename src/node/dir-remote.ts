@@ -2,10 +2,11 @@
 // `repos/<repository id hex>/<since>-<size>.bundle`. Readers only ever see whole bundles: a
 // bundle is written to a temporary file, flushed, and renamed into place. Two pushers never
 // corrupt it: each first claims the log size it continues from with an exclusive create
-// (`claims/<since>`, O_EXCL, which every local and network file system honours); the one that
-// loses the claim changes nothing and is told to pull first.
+// (`claims/<since>`, made by link(), which every local and network file system does atomically);
+// the one that loses the claim changes nothing and is told to pull first. A claim left by a push
+// from this machine whose process died is taken over by the next push.
 import { constants as fsc, createReadStream, existsSync, statSync } from 'node:fs';
-import { open, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -76,12 +77,12 @@ export class DirTransport implements Transport {
     const claims = join(dir, 'claims');
     await mkdirs(claims).catch((e) => io(e, `cannot create ${claims}`));
     const claim = join(claims, String(since).padStart(12, '0'));
-    let fh;
-    try {
-      fh = await open(claim, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') io(e, `cannot write in ${dir}`);
+    const content = JSON.stringify({ host: hostname(), pid: process.pid, time: new Date().toISOString(), size }) + '\n';
+    for (let attempt = 0; !(await takeClaim(claim, content).catch((e) => io(e, `cannot write in ${dir}`))); attempt++) {
       const done = (await this.bundles(repo)).some((b) => b.since === since);
+      // A claim left by a push from this machine whose process is gone (killed, crashed) is
+      // taken over once; one from another machine cannot be judged from here.
+      if (!done && attempt === 0 && (await takeOverStale(claim))) continue;
       throw new BundleError(
         'SYNC_CONFLICT',
         done
@@ -90,8 +91,6 @@ export class DirTransport implements Transport {
         { since },
       );
     }
-    await fh.writeFile(JSON.stringify({ host: hostname(), pid: process.pid, time: new Date().toISOString(), size }) + '\n');
-    await fh.close();
     const tmp = join(dir, `.${bundleName(since, size)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       const out = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
@@ -112,5 +111,65 @@ export class DirTransport implements Transport {
       io(e, `cannot write the bundle into ${dir}`);
     }
     await writeFile(claim, '').catch(() => undefined);
+  }
+}
+
+/**
+ * Claim `claim` with its content in one step: the content goes to a file of our own, which is then
+ * hard-linked to the claim's name. link() fails with EEXIST when the name is taken, atomically,
+ * on local and network file systems alike (the classic lock-file technique), and a claim is never
+ * seen empty or half-written, even when its maker is killed. Returns false when it is taken.
+ */
+async function takeClaim(claim: string, content: string): Promise<boolean> {
+  const mine = `${claim}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(mine, content, { flag: 'wx', mode: 0o644 });
+  try {
+    await link(mine, claim);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await unlink(mine).catch(() => undefined);
+  }
+}
+
+/** Whether the process that made a claim on this machine is gone (a claim of a finished push is empty). */
+function staleOwner(text: string): boolean {
+  let owner: { host?: unknown; pid?: unknown };
+  try {
+    owner = JSON.parse(text) as { host?: unknown; pid?: unknown };
+  } catch {
+    return false;
+  }
+  if (owner.host !== hostname() || typeof owner.pid !== 'number' || owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false; // alive (or a reused pid: judged alive, the safe side)
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Remove a stale claim so that it can be taken again. Only one of several pushers that find the
+ * same stale claim does so: each must first create `<claim>.takeover`, and the one that does
+ * checks the claim is still the stale one before removing it.
+ */
+async function takeOverStale(claim: string): Promise<boolean> {
+  const seen = await readFile(claim, 'utf8').catch(() => '');
+  if (!staleOwner(seen)) return false;
+  const guard = `${claim}.takeover`;
+  try {
+    await mkdir(guard);
+  } catch {
+    return false;
+  }
+  try {
+    if ((await readFile(claim, 'utf8').catch(() => '')) !== seen) return false;
+    await unlink(claim);
+    return true;
+  } finally {
+    await rmdir(guard).catch(() => undefined);
   }
 }

@@ -3,11 +3,11 @@
 // back byte for byte, that adding is exclusive per log size, and that readers never see a part.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { DirTransport } from '../../src/node/dir-remote.js';
 import { GitTransport } from '../../src/node/git-remote.js';
 import type { Transport } from '../../src/sync/remote.js';
@@ -102,6 +102,49 @@ describe('git transport', () => {
       } catch (e) {
         expect((e as { status?: number }).status).toBe(1); // grep found nothing
       }
+    }
+  });
+});
+
+describe('directory transport: a claim left behind', () => {
+  const claimOf = (t: string, since: number) => join(t, 'repos', REPO.slice(7), 'claims', String(since).padStart(12, '0'));
+  async function leftClaim(name: string, owner: Record<string, unknown>): Promise<{ t: DirTransport; file: string; claim: string }> {
+    const root = join(tmp, 'claims', name);
+    const t = new DirTransport(root);
+    const file = join(tmp, `claim-${name}`);
+    await writeFile(file, randomBytes(100));
+    await t.add(REPO, 0, 3, file);
+    await mkdir(join(claimOf(root, 3), '..'), { recursive: true });
+    await writeFile(claimOf(root, 3), JSON.stringify(owner) + '\n');
+    return { t, file, claim: claimOf(root, 3) };
+  }
+
+  it('by a push from this machine whose process is gone is taken over by the next push', async () => {
+    // A process that has exited: its pid is free (a pid reused since would be judged alive).
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const { t, file } = await leftClaim('dead', { host: hostname(), pid: gone, time: new Date().toISOString(), size: 9 });
+    await t.add(REPO, 3, 4, file);
+    expect((await t.bundles(REPO)).map((b) => [b.since, b.size])).toEqual([
+      [0, 3],
+      [3, 4],
+    ]);
+  });
+
+  it('by a running push, or by a push from another machine, is respected, and nothing is written', async () => {
+    const alive = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      for (const [name, owner] of [
+        ['alive', { host: hostname(), pid: alive.pid }],
+        ['elsewhere', { host: `not-${hostname()}`, pid: 1 }],
+        ['unnamed', 'no owner named'],
+      ] as const) {
+        const { t, file, claim } = await leftClaim(name, typeof owner === 'string' ? { owner } : owner);
+        await expect(t.add(REPO, 3, 4, file)).rejects.toMatchObject({ code: 'SYNC_CONFLICT', message: expect.stringContaining(`has started and not finished (${claim})`) });
+        expect((await t.bundles(REPO)).map((b) => b.size)).toEqual([3]);
+        expect((await readdir(join(claim, '..'))).sort()).toEqual(['000000000000', '000000000003']);
+      }
+    } finally {
+      alive.kill();
     }
   });
 });
