@@ -3,6 +3,7 @@
 // stored with the committed document. Every key is known; an unknown key is an error naming the
 // line, so that a typo is not silently shown as MISSING. A document never invents an answer.
 import { LineCounter, parseDocument } from 'yaml';
+import { yamlData } from '../core/yaml.js';
 import { InputError } from '../core/errors.js';
 import { locate, Problem } from '../policy/policy-doc.js';
 
@@ -87,7 +88,7 @@ export function parseAnswers(text: string, file: string): Answers {
     throw new InputError('INPUT_INVALID', `${file}:${line}:${col}: YAML syntax error: ${err.message.split('\n')[0]}; fix the answers file`, { file, line });
   }
   try {
-    const root = doc.toJS() as unknown;
+    const root = yamlData(doc, file);
     if (root === null || root === undefined) return {};
     if (typeof root !== 'object' || Array.isArray(root)) throw new Problem([], `expected a mapping of answers (keys such as ${Object.keys(ANSWER_KEYS).slice(5, 8).join(', ')})`);
     const out: Answers = {};

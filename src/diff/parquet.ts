@@ -248,18 +248,13 @@ async function readParquet(name: string, file: RandomAccessBytes, decode: boolea
     signal?.throwIfAborted();
     const groupEnd = groupStart + Number(rg.num_rows);
     if (groupEnd > groupStart) {
-      try {
-        await readGroup(file, metadata, groupStart, groupEnd, undefined, RAW_PARSERS, (column, values, first) => {
-          const col = columns[index.get(column) ?? -1];
-          if (!col) return;
-          for (let i = Math.max(0, groupStart - first); i < values.length && first + i < groupEnd; i++) {
-            if (values[i] === null || values[i] === undefined) col.empties++;
-          }
-        });
-      } catch (e) {
-        if (e instanceof CognifyError) throw e;
-        throw new InputError('INPUT_INVALID', `${name}: Parquet row group ${g} (rows ${groupStart + 1}–${groupEnd}) cannot be decoded (${(e as Error).message}); the file is damaged or uses an unsupported encoding`, { name, rowGroup: g }, e);
-      }
+      await readGroup(name, g, file, metadata, groupStart, groupEnd, undefined, RAW_PARSERS, (column, values, first) => {
+        const col = columns[index.get(column) ?? -1];
+        if (!col) return;
+        for (let i = Math.max(0, groupStart - first); i < values.length && first + i < groupEnd; i++) {
+          if (values[i] === null || values[i] === undefined) col.empties++;
+        }
+      });
     }
     groupStart = groupEnd;
   }
@@ -330,14 +325,14 @@ export async function* parquetRows(
   const text = new TextDecoder();
 
   let groupStart = 0;
-  for (const rg of metadata.row_groups) {
+  for (const [g, rg] of metadata.row_groups.entries()) {
     opts.signal?.throwIfAborted();
     const groupEnd = groupStart + Number(rg.num_rows);
     const n = groupEnd - groupStart;
     if (n > 0) {
       // Column-wise: normalise each column's values once, then build the row objects.
       const cols = keys.map(() => new Array<unknown>(n).fill(null));
-      await readGroup(file, metadata, groupStart, groupEnd, keys, PARSERS, (column, values, first) => {
+      await readGroup(name, g, file, metadata, groupStart, groupEnd, keys, PARSERS, (column, values, first) => {
         const out = cols[at.get(column) ?? -1];
         if (!out) return;
         const isEnum = enums.has(column);
@@ -359,9 +354,13 @@ export async function* parquetRows(
 /**
  * Decode the rows [start, end) of one row group, column by column: `visit` gets each top-level
  * column's values (structs and lists assembled) and the file row index of the first value; values
- * may reach outside the range. Memory holds this row group's columns only.
+ * may reach outside the range. Memory holds this row group's columns only. Whatever hyparquet
+ * throws on a damaged group (it throws plain Errors) comes back as an InputError naming the file
+ * and the group.
  */
 async function readGroup(
+  name: string,
+  g: number,
   file: RandomAccessBytes,
   metadata: FileMetaData,
   start: number,
@@ -371,25 +370,33 @@ async function readGroup(
   visit: (column: string, values: ArrayLike<unknown>, firstRow: number) => void,
 ): Promise<void> {
   const failed: unknown[] = [];
-  await parquetRead({
-    file,
-    metadata,
-    rowStart: start,
-    rowEnd: end,
-    columns,
-    utf8: false, // unannotated BYTE_ARRAY stays binary (base64 in rows) instead of a lossy UTF-8 guess
-    parsers,
-    // hyparquet calls onChunk from a detached promise, where a throw would go unhandled: keep it and rethrow.
-    onChunk: ({ columnName, columnData, rowStart }) => {
-      if (failed.length) return;
-      try {
-        visit(columnName, columnData as ArrayLike<unknown>, rowStart);
-      } catch (e) {
-        failed.push(e);
-      }
-    },
-  });
+  let damaged: unknown;
+  try {
+    await parquetRead({
+      file,
+      metadata,
+      rowStart: start,
+      rowEnd: end,
+      columns,
+      utf8: false, // unannotated BYTE_ARRAY stays binary (base64 in rows) instead of a lossy UTF-8 guess
+      parsers,
+      // hyparquet calls onChunk from a detached promise, where a throw would go unhandled: keep it and rethrow.
+      onChunk: ({ columnName, columnData, rowStart }) => {
+        if (failed.length) return;
+        try {
+          visit(columnName, columnData as ArrayLike<unknown>, rowStart);
+        } catch (e) {
+          failed.push(e);
+        }
+      },
+    });
+  } catch (e) {
+    damaged = e;
+  }
   if (failed.length) throw failed[0];
+  if (damaged === undefined) return;
+  if (damaged instanceof CognifyError) throw damaged;
+  throw new InputError('INPUT_INVALID', `${name}: Parquet row group ${g} (rows ${start + 1}–${end}) cannot be decoded (${(damaged as Error).message}); the file is damaged or uses an unsupported encoding`, { name, rowGroup: g }, damaged);
 }
 
 /** A decoded Parquet value as a JSON value: exact where JSON can be (see the top of this file). */

@@ -4,6 +4,7 @@
 // question's path and, for YAML, the line.
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { yamlData } from '../core/yaml.js';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import { PROVENANCE_QUESTIONS, provenanceSchema, type Provenance } from './dataset-types.js';
@@ -120,7 +121,7 @@ export function parseProvenanceYaml(text: string, name: string): ProvenanceAnswe
     throw new InputError('INPUT_INVALID', `${name}: expected a YAML mapping with keys ${PROVENANCE_QUESTIONS.join(', ')} at the top level`, {});
   }
   numbersAsText(doc);
-  const { answers, problems } = problemsOf(doc.toJS());
+  const { answers, problems } = problemsOf(yamlData(doc, name));
   if (answers) return answers;
   // Report the problem that comes first in the file, with its line.
   const located = problems.map((p) => {

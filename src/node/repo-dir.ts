@@ -2,7 +2,7 @@
 // holding `.cognify/db` (LevelDB). LevelDB's LOCK file gives one process at a time: a second
 // process waits (polling) and, past the timeout, fails with REPO_LOCKED — it never writes.
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { mkdirs } from './mkdirs.js';
 import { dirname, join, resolve } from 'node:path';
 import { Level } from 'level';
@@ -111,14 +111,21 @@ export async function createRepoDb<T>(repoDir: string, build: (db: Database) => 
   if (existsSync(dir) && !statSync(dir).isDirectory()) {
     throw new RepoError('IO_FAILED', `${dir} exists and is not a directory`, { dir });
   }
+  // The directories this call makes, outermost first: a refused build leaves none of them behind.
+  const made: string[] = [];
+  for (let p = dir; !existsSync(p) && p !== dirname(p); p = dirname(p)) made.unshift(p);
+  const unmake = async () => {
+    for (const d of [...made].reverse()) await rmdir(d).catch(() => undefined);
+  };
   try {
     await mkdirs(dir);
   } catch (e) {
+    await unmake();
     throw new RepoError('IO_FAILED', `cannot create ${dir}: ${(e as Error).message}`, { dir }, e);
   }
   const tmp = join(dir, `${REPO_DIRNAME}.tmp-${process.pid}-${Date.now()}`);
-  await mkdir(tmp, { mode: 0o755 });
   try {
+    await mkdir(tmp, { mode: 0o755 });
     const level = await openLevel(join(tmp, 'db'), true, {});
     let result: T;
     try {
@@ -130,6 +137,7 @@ export async function createRepoDb<T>(repoDir: string, build: (db: Database) => 
     return result;
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
+    await unmake();
     throw e;
   }
 }

@@ -22,6 +22,7 @@
 // be met or says nothing (a count below one, a role twice, a gate the kind cannot have, no
 // approvals) is refused: a policy that approves everything silently is worse than none.
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { yamlData } from '../core/yaml.js';
 import { InputError } from '../core/errors.js';
 import { ROLES, type Role } from '../chain/chain-types.js';
 import { DOCUMENT_KINDS, SUBJECT_KINDS, type SubjectKind, type SubjectRules } from './policy-types.js';
@@ -150,7 +151,7 @@ export function parsePolicy(text: string, file: string): PolicyDocument {
     throw new InputError('INPUT_INVALID', `${file}:${line}:${col}: YAML syntax error: ${err.message.split('\n')[0]}; fix the file and run cognify policy set again`, { file, line });
   }
   try {
-    const root = keysOf(doc.toJS(), [], ['name', 'description', 'subjects']);
+    const root = keysOf(yamlData(doc, file), [], ['name', 'description', 'subjects']);
     if (typeof root.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(root.name)) {
       throw new Problem(['name'], 'name must be a word of letters, digits, ".", "_" or "-" (such as bank-model-risk)');
     }

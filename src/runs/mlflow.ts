@@ -23,6 +23,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isMap, LineCounter, parseDocument, visit } from 'yaml';
+import { yamlData } from '../core/yaml.js';
 import { CognifyError, InputError, NotFoundError } from '../core/errors.js';
 
 export interface MlflowMetricPoint {
@@ -184,7 +185,7 @@ function parseMeta(text: string, path: string): Meta {
       if ((typeof node.value === 'number' || typeof node.value === 'boolean') && typeof node.source === 'string') node.value = node.source;
     },
   });
-  return new Meta(path, doc.toJS() as Record<string, unknown>);
+  return new Meta(path, yamlData(doc, path) as Record<string, unknown>);
 }
 
 async function readMeta(dir: string): Promise<Meta | null> {

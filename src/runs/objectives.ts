@@ -13,6 +13,7 @@
 // test/runs/objectives.test.ts fails unless the two are byte for byte equal.
 import { SHIPPED_OBJECTIVE_MAPPING_YAML } from './eval-objectives.js';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { yamlData } from '../core/yaml.js';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import type { EvalMetric, EvalTask } from './lm-eval.js';
@@ -223,7 +224,7 @@ export function parseObjectiveMapping(text: string, name: string): ObjectiveMapp
   }
   if (!isMap(doc.contents)) throw fail(name, locate(doc, lines, { path: [], message: '' }), 'expected a YAML mapping with keys version, objectives, benchmarks at the top level');
 
-  const data: unknown = doc.toJS();
+  const data: unknown = yamlData(doc, name);
   const r = mappingSchema.safeParse(data);
   let problems = r.success ? referenceProblems(r.data) : r.error.issues.map((i) => problemOf(i, data));
   // "treshold: 0.3" gives both "unknown key treshold" and "threshold missing"; the first says what to fix.
