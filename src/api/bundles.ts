@@ -388,7 +388,7 @@ async function fastForward(repo: Repo, replicaDir: string, r: ReplayResult): Pro
     for (const sub of ['log', 'indexes', 'meta', 'refs'] as const) {
       for await (const [k, v] of replica.store.sub[sub].iterator()) ops.push({ type: 'put', sublevel: repo.store.sub[sub], key: k, value: v });
     }
-    await repo.store.db.batch(ops);
+    await repo.store.write(ops);
     return { imported, skipped: total - imported, refs, repo: repo.id, dir: repo.dir, created: false };
   } finally {
     await replica.close();

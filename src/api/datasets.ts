@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { CborValue } from '../core/cbor.js';
-import { CognifyError, InputError, IntegrityError, tagCaller } from '../core/errors.js';
+import { CognifyError, InputError, IntegrityError, RepoError, tagCaller } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
 import type { ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
@@ -163,7 +163,8 @@ export class Datasets {
           const why = `${e.message}; the key ${keyText(reusable)} was reused from ${opts.name} version ${keyReusedFrom}, give --key to choose another`;
           e = new InputError(e.code, why, e.data, e);
         }
-        if (e instanceof CognifyError && path && !e.message.startsWith(path)) throw new InputError(e.code, `${path}: ${e.message}`, { ...e.data, path }, e);
+        // A problem of the input names the file; one of the repository (a full disk) stays the repository's.
+        if (e instanceof CognifyError && !(e instanceof RepoError) && path && !e.message.startsWith(path)) throw new InputError(e.code, `${path}: ${e.message}`, { ...e.data, path }, e);
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('INPUT_INVALID', `cannot read ${path}: no such file`, { path });
         throw e;
       }

@@ -58,7 +58,7 @@ async function openLevel(location: string, createIfMissing: boolean, opts: OpenD
       await db.open();
       return db;
     } catch (e) {
-      if (!isLocked(e)) throw new RepoError('IO_FAILED', `cannot open the repository database at ${location}: ${(e as Error).message}`, { location }, e);
+      if (!isLocked(e)) throw new RepoError('IO_FAILED', `cannot open the repository database at ${location}: ${[(e as Error).message, ((e as { cause?: Error }).cause)?.message].filter(Boolean).join(': ')}`, { location }, e);
       if (Date.now() - started >= timeout) {
         throw new RepoError(
           'REPO_LOCKED',

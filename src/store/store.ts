@@ -8,7 +8,7 @@
 // Objects are immutable. Everything an operation changes goes into one atomic batch
 // (`Transaction.commit`): a crash leaves the repository as it was, plus nothing.
 import type { CryptoProvider } from '../core/crypto-provider.js';
-import { IntegrityError, NotFoundError, InputError } from '../core/errors.js';
+import { IntegrityError, NotFoundError, InputError, RepoError } from '../core/errors.js';
 import { fromUtf8, plain, toHex, utf8 } from '../core/bytes.js';
 import { idFromDigest, idHex, isObjectId, parseIdPrefix, type ObjectId } from '../core/ids.js';
 import { decodeObject, encodeObject, type CognifyObject, type SchemaRegistry } from './object-codec.js';
@@ -144,6 +144,19 @@ export class Store {
   }
 
   /**
+   * Apply one atomic batch: every write to the database goes through here. A write the database
+   * refuses (a full disk, a read-only file system, an I/O error) is applied not at all (LevelDB
+   * batches are atomic) and comes back as a RepoError saying which, not as LevelDB's own error.
+   */
+  async write(ops: BatchOp[]): Promise<void> {
+    try {
+      await this.db.batch(ops);
+    } catch (e) {
+      throw writeFailed(e);
+    }
+  }
+
+  /**
    * Store a data chunk under the SHA-256 of its bytes, unless present; true when it was new.
    * Chunks are written before anything refers to them (outside the operation's final batch, so
    * memory stays bounded): after a failure they are unreferenced, and `gc` may remove them.
@@ -151,7 +164,7 @@ export class Store {
   async putChunk(id: Uint8Array, bytes: Uint8Array): Promise<boolean> {
     const key = toHex(id);
     if ((await this.sub.chunks.get(key)) !== undefined) return false;
-    await this.sub.chunks.put(key, bytes);
+    await this.write([{ type: 'put', sublevel: this.sub.chunks, key, value: bytes }]);
     return true;
   }
 
@@ -171,7 +184,7 @@ export class Store {
       ops.push({ type: 'put', sublevel: this.sub.chunks, key, value: chunks[k]!.bytes });
       return true;
     });
-    if (ops.length) await this.db.batch(ops);
+    if (ops.length) await this.write(ops);
     return fresh;
   }
 
@@ -290,6 +303,18 @@ export class Transaction {
         });
       }
     }
-    if (this.ops.length) await this.store.db.batch(this.ops);
+    if (this.ops.length) await this.store.write(this.ops);
   }
+}
+
+/** What a refused write says: the cause in words, and that the action did not happen. */
+export function writeFailed(e: unknown): RepoError {
+  const text = [e, (e as { cause?: unknown })?.cause].map((x) => (x instanceof Error ? x.message : '')).join(' ');
+  const why = /no space left|ENOSPC|disk quota|EDQUOT/i.test(text)
+    ? 'the disk is full'
+    : /read-only file system|EROFS|permission denied|EACCES|EPERM/i.test(text)
+      ? 'the repository cannot be written here (read-only or no permission)'
+      : 'the database could not write';
+  const detail = text.trim().split('\n')[0];
+  return new RepoError('IO_FAILED', `${why}${detail ? ` (${detail})` : ''}; the action did not happen: make room or fix the permissions, then run it again`, {}, e);
 }

@@ -154,7 +154,7 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
   const counts = { objects: 0, chunks: 0, entries: 0 };
   const flush = async () => {
     if (!pending.length) return;
-    await store.db.batch(pending.map((p) => ({ type: 'put' as const, sublevel: store.sub[p.sub], key: p.key, value: p.value })));
+    await store.write(pending.map((p) => ({ type: 'put' as const, sublevel: store.sub[p.sub], key: p.key, value: p.value })));
     pending = [];
   };
   for await (const ev of events) {
