@@ -18,8 +18,10 @@ describe('yamlData', () => {
       expect(() => data('a: *nowhere\n')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringMatching(/^f\.yaml: .*alias/) }));
       const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
       expect(() => data(bomb)).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
-      expect(() => data('? [a, b]\n: c\n')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: 'f.yaml: a key is a mapping or a list; keys are plain words' }));
+      expect(() => data('? [a, b]\n: c\n')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID', message: 'f.yaml: a key is a mapping, a list, an alias or binary; keys are plain words' }));
       expect(() => data('? {a: 1}\n: c\n')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
+      expect(() => data('x: &k [1]\n? *k\n: c\n')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
+      expect(() => data('!!binary aGVsbG8=: c\n')).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
     } finally {
       process.off('warning', onWarning);
     }
