@@ -9,6 +9,7 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { listKeys } from '../../src/node/keystore.js';
+import { prng } from '../policy/pii-corpus.js';
 import { addPeople, BIN, envFor, expectOk, initRepo, makeKey, PASS, run, Sandbox, type RunResult } from '../cli/_run.js';
 
 const LORA = resolve('fixtures/runs/credit-lora');
@@ -26,18 +27,6 @@ export interface CrashBase {
   root: string;
   home: string;
   ops: CrashOp[];
-}
-
-/** A mulberry32 generator: small, seedable, good enough to spread kill times. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -124,7 +113,7 @@ async function verified(trial: string, home: string, why: string): Promise<void>
 }
 
 export async function crashTrials(sb: Sandbox, base: CrashBase, perOp: number, seed: number): Promise<{ trials: number; killed: number }> {
-  const rnd = random(seed);
+  const rnd = prng(seed);
   let trials = 0;
   let killed = 0;
   for (const op of base.ops) {
