@@ -72,7 +72,7 @@ export async function inboxItems(repo: Repo, viewer: Viewer | null): Promise<Inb
   return out;
 }
 
-export function inboxBody(o: { items: InboxItem[]; state: InboxState; kind: InboxKind; viewer: Viewer | null }): string {
+export function inboxBody(o: { items: InboxItem[]; state: InboxState; kind: InboxKind; viewer: Viewer | null; canChoose: boolean }): string {
   const count = (st: InboxState) => o.items.filter((i) => (st === 'all' ? true : st === 'waiting' ? i.yourRoles.length > 0 : i.state === st)).length;
   const names: Record<InboxState, string> = { waiting: 'Waiting for you', 'in-review': 'In review', draft: 'Draft', approved: 'Approved', rejected: 'Rejected', withdrawn: 'Withdrawn', all: 'All' };
   const href = (st: InboxState, k: InboxKind) => `/?state=${st}${k === 'all' ? '' : `&kind=${k}`}`;
@@ -88,7 +88,9 @@ export function inboxBody(o: { items: InboxItem[]; state: InboxState; kind: Inbo
     ? o.state === 'waiting'
       ? `<p>Subjects whose policy asks for a role you hold (${esc(o.viewer.roles.join(', ') || 'none')}) and that you have not signed yet.</p>`
       : ''
-    : '<p>Choose who you are (top right) to see what waits for your signature.</p>';
+    : o.canChoose
+      ? '<p>Choose who you are (top right) to see what waits for your signature.</p>'
+      : '<p>Everything here can be read. To sign, you need a key in this machine\'s keystore that is an identity of this repository (see the top right).</p>';
   const rows = shown.map(
     (i) =>
       `<tr><td>${stateBadge(i.state)}</td><td><a href="${subjectHref(i.id)}">${esc(i.label)}</a><span class="hint">${esc(i.summary)}</span></td><td>${esc(i.kind)}</td>` +

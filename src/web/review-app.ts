@@ -151,6 +151,7 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
       const repoName = await repo.name();
       const known = new Map((await repo.identities()).filter((k) => !k.revoked).map((k) => [k.fingerprint, k]));
       const keys = local.map((k) => ({ ...k, known: known.has(k.fingerprint) }));
+      const canChoose = keys.some((k) => k.known);
       const pick = (who: string | undefined) => keys.find((k) => k.known && who !== undefined && (k.fingerprint === who || k.email.toLowerCase() === who.toLowerCase()));
       const chosen = pick(jar[AS]) ?? pick(o.defaultKey) ?? (keys.filter((k) => k.known).length === 1 ? keys.find((k) => k.known) : undefined);
       const viewer: Viewer | null = chosen ? { fingerprint: chosen.fingerprint, name: chosen.name, email: chosen.email, roles: known.get(chosen.fingerprint)!.roles } : null;
@@ -170,7 +171,7 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
           const state = (INBOX_STATES as readonly string[]).includes(url.searchParams.get('state') ?? '') ? (url.searchParams.get('state') as InboxState) : viewer ? 'waiting' : 'all';
           const kind = (INBOX_KINDS as readonly string[]).includes(url.searchParams.get('kind') ?? '') ? (url.searchParams.get('kind') as InboxKind) : 'all';
           const items = await inboxItems(repo, viewer);
-          return respond(200, layout({ title: 'Inbox', nav: 'inbox', body: inboxBody({ items, state: state === 'waiting' && !viewer ? 'all' : state, kind, viewer }) }));
+          return respond(200, layout({ title: 'Inbox', nav: 'inbox', body: inboxBody({ items, state: state === 'waiting' && !viewer ? 'all' : state, kind, viewer, canChoose }) }));
         }
         if (path === '/log' && req.method === 'GET') {
           const f = { subject: url.searchParams.get('subject') ?? '', actor: url.searchParams.get('actor') ?? '', action: url.searchParams.get('action') ?? '' };
@@ -187,7 +188,7 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
           const action = m[2];
           const subjectPage = async (status: number, flash: string) => {
             const v = await subjectView(repo, ref, viewer);
-            return respond(status, layout({ title: v.subject.label, nav: 'subject', body: subjectBody(v, { viewer, csrf, flash }) }));
+            return respond(status, layout({ title: v.subject.label, nav: 'subject', body: subjectBody(v, { viewer, csrf, flash, canChoose }) }));
           };
           if (!action && req.method === 'GET') {
             const signed = url.searchParams.get('signed');

@@ -136,9 +136,9 @@ function signaturesSection(s: StatusResult): string {
   );
 }
 
-function signSection(v: SubjectView, viewer: Viewer | null, csrf: string): string {
+function signSection(v: SubjectView, viewer: Viewer | null, csrf: string, canChoose: boolean): string {
   const head = '<section id="sign" class="no-print"><h2>Your signature</h2>';
-  if (!viewer) return `${head}<p>Choose who you are (top right) to sign.</p></section>`;
+  if (!viewer) return `${head}<p>${canChoose ? 'Choose who you are (top right) to sign.' : 'To sign, you need a key in this machine\'s keystore that is an identity of this repository (see the top right).'}</p></section>`;
   const open = v.signable.filter((s) => s.roles.length);
   if (!open.length) {
     const why = [...new Set(v.signable.map((s) => s.refusal).filter(Boolean))];
@@ -203,13 +203,13 @@ function documentsSection(v: SubjectView): string {
   return `<section id="documents"><h2>Documents</h2><p>As <code>cognify card</code> generates them from this record. Open one to read it; printing opens them all.</p>${items.join('\n')}</section>`;
 }
 
-export function subjectBody(v: SubjectView, o: { viewer: Viewer | null; csrf: string; flash: string }): string {
+export function subjectBody(v: SubjectView, o: { viewer: Viewer | null; csrf: string; flash: string; canChoose: boolean }): string {
   const s = v.subject;
   return [
     `<div class="subject-head"><p class="kind">${esc(s.kind)}</p><h1>${esc(s.label)} ${stateBadge(v.status.state)}</h1><ul>${s.summary.map((l) => `<li>${esc(l)}</li>`).join('')}</ul></div>`,
     o.flash,
     statusSection(v.status),
-    signSection(v, o.viewer, o.csrf),
+    signSection(v, o.viewer, o.csrf, o.canChoose),
     signaturesSection(v.status),
     v.evidence ?? '',
     documentsSection(v),

@@ -38,8 +38,8 @@ let serverOutput: () => string;
 let browser: Browser;
 
 /** Start `cognify serve` and read the address it prints (--json). The page asks for passphrases itself. */
-async function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, '-C', dir, 'serve', '--port', '0', '--json', ...args], { env: { PATH: process.env.PATH ?? '', COGNIFY_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServe(args: string[], keystore = home): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, '-C', dir, 'serve', '--port', '0', '--json', ...args], { env: { PATH: process.env.PATH ?? '', COGNIFY_HOME: keystore }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
@@ -362,6 +362,22 @@ describe('what the server refuses', () => {
     expect(expectError(await run(['-C', dir, 'serve', '--port', '70000'], { cwd: dir, env: { COGNIFY_HOME: home } }), 'USAGE', 2)).toMatch(/--port must be at most 65535/);
     expect(expectError(await run(['-C', dir, 'serve', '--port', new URL(url).port], { cwd: dir, env: { COGNIFY_HOME: home } }), 'USAGE', 2)).toMatch(/port \d+ on 127\.0\.0\.1 is in use; choose another with --port/);
     expect(expectError(await run(['-C', home, 'serve', '--port', '0'], { cwd: dir, env: { COGNIFY_HOME: home } }), 'REPO_NOT_FOUND', 8)).toMatch(/cognify init/);
+  });
+
+  it('with no key of this repository in the keystore, everything reads and nothing offers to sign', async () => {
+    const { child, url: bare } = await startServe([], await sb.dir('cognify-serve-nokeys-'));
+    try {
+      const inbox = await (await fetch(`${bare}?state=all`)).text();
+      expect(inbox).toContain('No key in this keystore belongs to an identity of this repository');
+      expect(inbox).toContain('To sign, you need a key in this machine');
+      expect(inbox).not.toContain('Choose who you are');
+      const subject = /href="\/subject\/([^"]+)">run credit-lora/.exec(inbox)![1]!;
+      const page = await (await fetch(`${bare}subject/${subject}`)).text();
+      expect(page).toContain('<h2>Status against the policy</h2>');
+      expect(page).not.toContain('Review what you will sign');
+    } finally {
+      await stop(child);
+    }
   });
 
   it('with --allow-remote, every request needs the access token printed at start', async () => {
