@@ -28,6 +28,7 @@ import { CognifyError, InputError, IntegrityError } from '../core/errors.js';
 import { bytesEqual, toBase64, toHex } from '../core/bytes.js';
 import { ByteChunker, BYTE_CHUNK_DEFAULTS, type ByteChunk, type ByteChunkerOptions } from './byte-chunker.js';
 import { RecipeBuilder } from './recipe-tree.js';
+import { snappyDecompress } from './snappy.js';
 import type { IngestOptions, IngestResult } from './ingest.js';
 
 /** Random-access bytes, as hyparquet's AsyncBuffer: a file, a spool, or a stored version's chunks. */
@@ -380,6 +381,8 @@ async function readGroup(
       columns,
       utf8: false, // unannotated BYTE_ARRAY stays binary (base64 in rows) instead of a lossy UTF-8 guess
       parsers,
+      // Our Snappy decoder: hyparquet's can loop forever on a damaged page (src/diff/snappy.ts).
+      compressors: { SNAPPY: snappyDecompress },
       // hyparquet calls onChunk from a detached promise, where a throw would go unhandled: keep it and rethrow.
       onChunk: ({ columnName, columnData, rowStart }) => {
         if (failed.length) return;
