@@ -182,7 +182,7 @@ export function parquetHeader(reader) {
     statistics: pageStatistics(header.field_8.field_8),
   }
 
-  return {
+  return checkPageHeader({
     type,
     uncompressed_page_size,
     compressed_page_size,
@@ -191,7 +191,49 @@ export function parquetHeader(reader) {
     index_page_header,
     dictionary_page_header,
     data_page_header_v2,
+  })
+}
+
+/**
+ * cognify: the sizes and counts of a page header size arrays, loops and reader offsets, so check
+ * them first (parquet.thrift marks them required). A damaged header left one undefined, a reader
+ * offset became NaN, every read returned byte 0, and a run of length 0 looped forever.
+ *
+ * @param {PageHeader} header
+ * @returns {PageHeader}
+ */
+function checkPageHeader(header) {
+  /** @type {(value: any, name: string) => void} */
+  const count = (value, name) => {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new Error(`parquet page header ${name} is ${value}, not a count: the page is damaged`)
+    }
   }
+  count(header.compressed_page_size, 'compressed_page_size')
+  count(header.uncompressed_page_size, 'uncompressed_page_size')
+  if (header.type === 'DATA_PAGE') {
+    if (!header.data_page_header) throw new Error('parquet data page header is undefined')
+    count(header.data_page_header.num_values, 'num_values')
+  } else if (header.type === 'DATA_PAGE_V2') {
+    const daph2 = header.data_page_header_v2
+    if (!daph2) throw new Error('parquet data page header v2 is undefined')
+    count(daph2.num_values, 'num_values')
+    count(daph2.num_nulls, 'num_nulls')
+    count(daph2.num_rows, 'num_rows')
+    count(daph2.definition_levels_byte_length, 'definition_levels_byte_length')
+    count(daph2.repetition_levels_byte_length, 'repetition_levels_byte_length')
+    if (daph2.num_nulls > daph2.num_values) {
+      throw new Error(`parquet page header num_nulls ${daph2.num_nulls} exceeds num_values ${daph2.num_values}: the page is damaged`)
+    }
+    const levels = daph2.definition_levels_byte_length + daph2.repetition_levels_byte_length
+    if (levels > header.compressed_page_size) {
+      throw new Error(`parquet page header level lengths ${levels} exceed the page's ${header.compressed_page_size} bytes: the page is damaged`)
+    }
+  } else if (header.type === 'DICTIONARY_PAGE') {
+    if (!header.dictionary_page_header) throw new Error('parquet dictionary page header is undefined')
+    count(header.dictionary_page_header.num_values, 'num_values')
+  }
+  return header
 }
 
 /**

@@ -28,7 +28,8 @@ export function readRleBitPackedHybrid(reader, width, output, length) {
       seen = readBitPacked(reader, header, width, output, seen)
     } else {
       // rle
-      const count = header >>> 1
+      // cognify: a damaged run can claim 2^31 values; write only what fits the output
+      const count = Math.min(header >>> 1, output.length - seen)
       readRle(reader, count, width, output, seen)
       seen += count
     }
@@ -85,7 +86,9 @@ function readBitPacked(reader, header, bitWidth, output, seen) {
   let right = 0
 
   // read values
-  while (count) {
+  // cognify: stop when the output is full; a damaged header can claim billions (or, past 2^28, a
+  // negative count that never reaches zero), and a bit width of 0 reads no bytes to run out of
+  while (count > 0 && seen < output.length) {
     // if we have crossed a byte boundary, shift the data
     if (right > 8) {
       right -= 8
