@@ -5,8 +5,8 @@
 // verifyInclusion and verifyConsistency require.
 import { toHex } from '../core/bytes.js';
 import type { ObjectId } from '../core/ids.js';
-import { latestCheckpoint, noteKeyName, originOf, readEntries, readHead, readLeafHashes, type StoredEntry } from '../chain/audit-log.js';
-import { consistencyProof, inclusionProof, leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../chain/merkle.js';
+import { consistencyAt, inclusionAt, latestCheckpoint, noteKeyName, originOf, readEntries, readHead, type StoredEntry } from '../chain/audit-log.js';
+import { leafHash, verifyConsistency, verifyInclusion } from '../chain/merkle.js';
 import { parseNote, verifyNote, type Checkpoint } from '../chain/signed-note.js';
 import type { IdentityObject } from '../chain/chain-types.js';
 import type { Repo } from './repo.js';
@@ -66,14 +66,17 @@ export async function entriesAbout(repo: Repo, subject: ObjectId): Promise<Entri
   }
   if (!checkpoint) return { checkpoint, problem, entries: found.map((entry) => ({ entry, included: false, proof: [] })) };
   const h = repo.crypto;
-  const leaves = await readLeafHashes(repo.store, checkpoint.size);
-  const entries = found.map((entry) => {
-    if (entry.seq >= checkpoint!.size) return { entry, included: null, proof: [] };
-    const proof = inclusionProof(h, leaves, entry.seq, checkpoint!.size);
+  const entries = [];
+  for (const entry of found) {
+    if (entry.seq >= checkpoint.size) {
+      entries.push({ entry, included: null, proof: [] });
+      continue;
+    }
+    const { proof } = await inclusionAt(repo.store, entry.seq, checkpoint.size);
     // The leaf is hashed from the entry's own bytes, not taken from the stored leaf index.
-    const included = verifyInclusion(h, leafHash(h, entry.bytes), entry.seq, checkpoint!.size, proof, checkpoint!.root);
-    return { entry, included, proof: proof.map(toHex) };
-  });
+    const included = verifyInclusion(h, leafHash(h, entry.bytes), entry.seq, checkpoint.size, proof, checkpoint.root);
+    entries.push({ entry, included, proof: proof.map(toHex) });
+  }
   return { checkpoint, problem, entries };
 }
 
@@ -99,9 +102,7 @@ export async function checkConsistency(repo: Repo, text: string): Promise<Consis
   const head = await readHead(repo.store);
   if (cp.size > head.size) throw new Error(`the checkpoint is of a log of ${cp.size} entries, and this one has only ${head.size}: this copy is behind, or the logs have forked`);
   const h = repo.crypto;
-  const leaves = await readLeafHashes(repo.store, head.size);
-  const root = rootFromLeafHashes(h, leaves, head.size);
-  const proof = consistencyProof(h, leaves, cp.size, head.size);
+  const { root, proof } = await consistencyAt(repo.store, cp.size, head.size);
   if (!verifyConsistency(h, cp.size, head.size, proof, cp.root, root)) {
     throw new Error(`the log at ${cp.size} entries had root ${toHex(cp.root)} in that checkpoint, and this log does not extend it: the log was rewritten or forked`);
   }

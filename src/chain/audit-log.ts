@@ -1,8 +1,9 @@
 // The append-only audit log. Each entry is a signed `log-entry` object stored under its
 // sequence number; entries chain by `prev` (the id of the previous entry) and are the leaves of
 // an RFC 6962 Merkle tree (leaf = SHA-256(0x00 ‖ entry bytes)). The tree's compact frontier is
-// kept in meta so an append costs O(log n); leaf hashes are indexed so proofs read 32 bytes per
-// entry instead of re-hashing the log. After every operation the actor signs a checkpoint in the
+// kept in meta so an append costs O(log n); leaf hashes and the hash of every perfect subtree an
+// append completes (about one per entry) are indexed, so a root or a proof at any size reads
+// O(log² n) of them instead of every leaf. After every operation the actor signs a checkpoint in the
 // C2SP signed-note format (src/chain/signed-note.ts).
 import type { CryptoProvider } from '../core/crypto-provider.js';
 import { decode, encode, type CborValue } from '../core/cbor.js';
@@ -12,7 +13,7 @@ import { idFromDigest, idHex, type ObjectId } from '../core/ids.js';
 import type { Store, Transaction } from '../store/store.js';
 import { decodeObject } from '../store/object-codec.js';
 import type { LogEntry } from './chain-types.js';
-import { consistencyProof, frontierAppend, frontierRoot, inclusionProof, leafHash, rootFromLeafHashes, type Frontier } from './merkle.js';
+import { consistencyProof, frontierAppend, frontierRoot, inclusionProof, leafHash, rootFromLeafHashes, type Frontier, type SubtreeSource } from './merkle.js';
 import { formatCheckpointBody, signNote } from './signed-note.js';
 import { shortFingerprint, type Signer } from './signer.js';
 
@@ -21,6 +22,12 @@ const HEAD_KEY = 'log/head';
 const CHECKPOINT_KEY = 'checkpoint';
 const checkpointKey = (size: number) => `checkpoint/${seqKey(size)}`;
 const leafKey = (seq: number) => `leaf/${seqKey(seq)}`;
+/**
+ * A perfect subtree of level ≥ 1, keyed by the last leaf it covers, then its level: the order
+ * appends write them in, so verify reads them in one pass beside the leaves.
+ */
+export const nodeKey = (level: number, index: number) => `node/${seqKey((index + 1) * 2 ** level - 1)}/${String(level).padStart(2, '0')}`;
+const subtreeKey = (level: number, index: number) => (level === 0 ? leafKey(index) : nodeKey(level, index));
 
 export interface LogHead {
   size: number;
@@ -62,7 +69,8 @@ export function stageAppend(tx: Transaction, head: LogHead, bytes: Uint8Array, i
   const leaf = leafHash(crypto, bytes);
   tx.put('log', seqKey(head.size), bytes);
   tx.put('indexes', leafKey(head.size), leaf);
-  const next: LogHead = { size: head.size + 1, head: id, frontier: frontierAppend(crypto, head.frontier, head.size, leaf) };
+  const frontier = frontierAppend(crypto, head.frontier, head.size, leaf, (level, index, hash) => tx.put('indexes', nodeKey(level, index), hash));
+  const next: LogHead = { size: head.size + 1, head: id, frontier };
   tx.put('meta', HEAD_KEY, encode({ size: next.size, head: next.head, frontier: next.frontier } as CborValue));
   return next;
 }
@@ -117,17 +125,47 @@ export async function readEntry(store: Store, seq: number): Promise<StoredEntry>
   return decodeEntry(store, seq, raw);
 }
 
-/** The indexed leaf hashes of the first `size` entries (32 bytes each). */
-export async function readLeafHashes(store: Store, size: number): Promise<Uint8Array[]> {
+/** The indexed leaf hashes of leaves [from, to) (32 bytes each). */
+async function readLeafHashes(store: Store, from: number, to: number): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
-  for await (const [, v] of store.sub.indexes.iterator({ gte: leafKey(0), lt: leafKey(size) })) out.push(plain(v));
-  if (out.length !== size) throw new IntegrityError('LOG_BROKEN', `leaf index holds ${out.length} of ${size} entries; run cognify verify`, { size });
+  for await (const [, v] of store.sub.indexes.iterator({ gte: leafKey(from), lt: leafKey(to) })) out.push(plain(v));
+  if (out.length !== to - from) throw new IntegrityError('LOG_BROKEN', `leaf index holds ${out.length} of the ${to - from} entries from ${from}; run cognify verify`, { from, to });
   return out;
 }
 
+/**
+ * Run `f` over the log's stored subtrees. `f` runs twice: once to learn which subtrees it reads
+ * (the shape of a root or proof does not depend on the hashes), then over them, read in one
+ * batch. A subtree not indexed (a log written before subtrees were) is hashed from its leaves.
+ */
+export async function withLogTree<T>(store: Store, f: (tree: { subtree: SubtreeSource }) => T): Promise<T> {
+  const wanted = new Map<string, [number, number]>();
+  const zero = new Uint8Array(32);
+  f({ subtree: (level, index) => (wanted.set(subtreeKey(level, index), [level, index]), zero) });
+  const keys = [...wanted.keys()];
+  const values = await store.sub.indexes.getMany(keys);
+  const got = new Map<string, Uint8Array>();
+  for (let i = 0; i < keys.length; i++) {
+    const v = values[i];
+    const [level, index] = wanted.get(keys[i]!)!;
+    got.set(keys[i]!, v !== undefined ? plain(v) : rootFromLeafHashes(store.crypto, await readLeafHashes(store, index * 2 ** level, (index + 1) * 2 ** level)));
+  }
+  return f({ subtree: (level, index) => got.get(subtreeKey(level, index))! });
+}
+
 /** The Merkle root of the log's first `size` entries (what a checkpoint at that size signs). */
-export async function rootAt(store: Store, size: number): Promise<Uint8Array> {
-  return rootFromLeafHashes(store.crypto, await readLeafHashes(store, size), size);
+export function rootAt(store: Store, size: number): Promise<Uint8Array> {
+  return withLogTree(store, (t) => rootFromLeafHashes(store.crypto, t, size));
+}
+
+/** Inclusion proof of entry `seq` in the log's first `size` entries, with that tree's root and the entry's leaf hash. */
+export function inclusionAt(store: Store, seq: number, size: number): Promise<{ leaf: Uint8Array; root: Uint8Array; proof: Uint8Array[] }> {
+  return withLogTree(store, (t) => ({ leaf: t.subtree(0, seq), root: rootFromLeafHashes(store.crypto, t, size), proof: inclusionProof(store.crypto, t, seq, size) }));
+}
+
+/** Consistency proof from the log's first `oldSize` entries to its first `size`, with both roots. */
+export function consistencyAt(store: Store, oldSize: number, size: number): Promise<{ oldRoot: Uint8Array; root: Uint8Array; proof: Uint8Array[] }> {
+  return withLogTree(store, (t) => ({ oldRoot: rootFromLeafHashes(store.crypto, t, oldSize), root: rootFromLeafHashes(store.crypto, t, size), proof: consistencyProof(store.crypto, t, oldSize, size) }));
 }
 
 function checkSize(what: string, n: number, size: number, min: number): void {
@@ -149,15 +187,8 @@ export async function proveInclusion(store: Store, seq: number, size?: number): 
   const n = size ?? head.size;
   checkSize('tree size', n, head.size, 1);
   checkSize('entry', seq, n - 1, 0);
-  const leaves = await readLeafHashes(store, n);
-  const crypto = store.crypto;
-  return {
-    seq,
-    size: n,
-    leafHash: toHex(leaves[seq]!),
-    root: toHex(rootFromLeafHashes(crypto, leaves, n)),
-    proof: inclusionProof(crypto, leaves, seq, n).map(toHex),
-  };
+  const p = await inclusionAt(store, seq, n);
+  return { seq, size: n, leafHash: toHex(p.leaf), root: toHex(p.root), proof: p.proof.map(toHex) };
 }
 
 export interface ConsistencyProofResult {
@@ -173,13 +204,6 @@ export async function proveConsistency(store: Store, oldSize: number, newSize?: 
   const n = newSize ?? head.size;
   checkSize('new size', n, head.size, 1);
   checkSize('old size', oldSize, n, 1);
-  const leaves = await readLeafHashes(store, n);
-  const crypto = store.crypto;
-  return {
-    oldSize,
-    newSize: n,
-    oldRoot: toHex(rootFromLeafHashes(crypto, leaves, oldSize)),
-    newRoot: toHex(rootFromLeafHashes(crypto, leaves, n)),
-    proof: consistencyProof(crypto, leaves, oldSize, n).map(toHex),
-  };
+  const p = await consistencyAt(store, oldSize, n);
+  return { oldSize, newSize: n, oldRoot: toHex(p.oldRoot), newRoot: toHex(p.root), proof: p.proof.map(toHex) };
 }

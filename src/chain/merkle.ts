@@ -22,6 +22,16 @@ export type MerkleHasher = HashFn | Pick<CryptoProvider, 'sha256'>;
 /** Leaf hashes as an array, or read lazily by index (e.g. from the store). */
 export type LeafHashSource = readonly Uint8Array[] | ((index: number) => Uint8Array);
 /**
+ * The hashes of a tree's perfect, aligned subtrees: level 0 is leaf `index`, level h ≥ 1 the
+ * subtree over leaves [index·2^h, (index+1)·2^h). A store that keeps them (src/chain/audit-log.ts)
+ * answers any MTH the proofs need from O(log n) of them instead of hashing every leaf.
+ */
+export type SubtreeSource = (level: number, index: number) => Uint8Array;
+/** What the tree functions read: leaf hashes, or stored subtrees. */
+export type TreeSource = LeafHashSource | { subtree: SubtreeSource };
+/** A perfect subtree made by an append: its level (≥ 1), index at that level, and hash. */
+export type OnNode = (level: number, index: number, hash: Uint8Array) => void;
+/**
  * Compact range of an append-only tree of `size` leaves: the roots of its perfect subtrees,
  * left to right, one per set bit of `size` from the most significant (so `frontier[0]` covers
  * the largest, leftmost 2^i leaves). Length is always popcount(size).
@@ -101,9 +111,14 @@ export function emptyRoot(h: MerkleHasher): Uint8Array {
 // perfect subtree of the same height as the one being carried, so the two merge. The root then
 // folds the frontier right to left, which is MTH's own split: k = the leftmost (largest) subtree.
 
-function _append(hash: HashFn, stack: Uint8Array[], size: number, leaf: Uint8Array): void {
+function _append(hash: HashFn, stack: Uint8Array[], size: number, leaf: Uint8Array, onNode?: OnNode): void {
   let carry = leaf;
-  for (let s = size; s % 2 === 1; s = _half(s)) carry = _node(hash, stack.pop()!, carry);
+  let level = 0;
+  for (let s = size; s % 2 === 1; s = _half(s)) {
+    carry = _node(hash, stack.pop()!, carry);
+    level++;
+    onNode?.(level, Math.floor(size / 2 ** level), carry);
+  }
   stack.push(carry);
 }
 
@@ -113,8 +128,11 @@ function _fold(hash: HashFn, stack: readonly Uint8Array[]): Uint8Array {
   return r;
 }
 
-/** Frontier of size+1 leaves from the frontier of `size` leaves. O(log n); does not mutate. */
-export function frontierAppend(h: MerkleHasher, frontier: readonly Uint8Array[], size: number, leaf: Uint8Array): Frontier {
+/**
+ * Frontier of size+1 leaves from the frontier of `size` leaves. O(log n); does not mutate.
+ * `onNode` is told each perfect subtree the append completes (one per trailing 1 bit of `size`).
+ */
+export function frontierAppend(h: MerkleHasher, frontier: readonly Uint8Array[], size: number, leaf: Uint8Array, onNode?: OnNode): Frontier {
   _checkSize(size, 'frontier size');
   if (size >= Number.MAX_SAFE_INTEGER) throw new InputError('INPUT_INVALID', 'frontier size: tree is full', { size });
   if (frontier.length !== _popcount(size)) {
@@ -127,7 +145,7 @@ export function frontierAppend(h: MerkleHasher, frontier: readonly Uint8Array[],
   frontier.forEach((f, i) => _checkHash(f, `frontier[${i}]`));
   _checkHash(leaf, 'leaf hash');
   const next = frontier.slice();
-  _append(_fn(h), next, size, leaf);
+  _append(_fn(h), next, size, leaf, onNode);
   return next;
 }
 
@@ -139,54 +157,88 @@ export function frontierRoot(h: MerkleHasher, frontier: readonly Uint8Array[]): 
 
 // --- Tree hash and proofs -----------------------------------------------------------------
 
-function _reader(leaves: LeafHashSource, size: number): (i: number) => Uint8Array {
-  if (typeof leaves !== 'function') {
-    if (size > leaves.length) {
-      throw new InputError('INPUT_INVALID', `tree size ${size} exceeds the ${leaves.length} leaf hashes given`, {
-        size,
-        available: leaves.length,
-      });
-    }
+/** Subtree hashes of the tree of `size` leaves, from leaf hashes (hashing each block) or stored ones. */
+function _reader(hash: HashFn, leaves: TreeSource, size: number): SubtreeSource {
+  if (Array.isArray(leaves) && size > leaves.length) {
+    throw new InputError('INPUT_INVALID', `tree size ${size} exceeds the ${leaves.length} leaf hashes given`, {
+      size,
+      available: leaves.length,
+    });
   }
-  const get = typeof leaves === 'function' ? leaves : (i: number) => leaves[i]!;
-  return (i) => {
+  if (typeof leaves === 'object' && !Array.isArray(leaves)) {
+    const { subtree } = leaves as { subtree: SubtreeSource };
+    return (level, index) => {
+      const b = subtree(level, index);
+      _checkHash(b, level === 0 ? `leaf hash ${index}` : `subtree hash ${level}/${index}`);
+      return b;
+    };
+  }
+  const get = typeof leaves === 'function' ? leaves : (i: number) => (leaves as readonly Uint8Array[])[i]!;
+  const leaf = (i: number) => {
     const b = get(i);
     _checkHash(b, `leaf hash ${i}`);
     return b;
   };
+  return (level, index) => {
+    if (level === 0) return leaf(index);
+    const stack: Uint8Array[] = [];
+    const start = index * 2 ** level;
+    for (let i = 0; i < 2 ** level; i++) _append(hash, stack, i, leaf(start + i));
+    return stack[0]!;
+  };
 }
 
-/** MTH(D[start:end]) with O(log n) memory: the frontier of the range, folded. */
-function _mth(hash: HashFn, get: (i: number) => Uint8Array, start: number, end: number): Uint8Array {
+/**
+ * MTH(D[start:end]). Every range the RFC's recursion asks for starts at a multiple of the
+ * power of two at or above its length, so it is the fold of its frontier: perfect aligned
+ * subtrees, largest first, O(log n) of them. Any other range is hashed leaf by leaf.
+ */
+function _mth(hash: HashFn, tree: SubtreeSource, start: number, end: number): Uint8Array {
   if (start === end) return hash(new Uint8Array(0));
+  let span = 1;
+  while (span < end - start) span *= 2;
   const stack: Uint8Array[] = [];
-  for (let i = start; i < end; i++) _append(hash, stack, i - start, get(i));
+  if (start % span !== 0) {
+    for (let i = start; i < end; i++) _append(hash, stack, i - start, tree(0, i));
+    return _fold(hash, stack);
+  }
+  for (let s = start; s < end; ) {
+    let k = 1;
+    let level = 0;
+    while (k * 2 <= end - s) {
+      k *= 2;
+      level++;
+    }
+    stack.push(tree(level, s / k));
+    s += k;
+  }
   return _fold(hash, stack);
 }
 
 /** MTH(D[n]) over the first `size` leaf hashes (default: all of an array). RFC 9162 §2.1.1. */
-export function rootFromLeafHashes(h: MerkleHasher, leaves: LeafHashSource, size?: number): Uint8Array {
-  if (size === undefined && typeof leaves === 'function') {
+export function rootFromLeafHashes(h: MerkleHasher, leaves: TreeSource, size?: number): Uint8Array {
+  if (size === undefined && !Array.isArray(leaves)) {
     throw new InputError('INPUT_INVALID', 'tree size is required when leaf hashes are read by index', {});
   }
   const n = size ?? (leaves as readonly Uint8Array[]).length;
   _checkSize(n, 'tree size');
-  return _mth(_fn(h), _reader(leaves, n), 0, n);
+  const hash = _fn(h);
+  return _mth(hash, _reader(hash, leaves, n), 0, n);
 }
 
 /**
  * Inclusion proof (audit path) for leaf `index` in the tree of the first `size` leaves:
- * PATH(m, D[n]) of RFC 9162 §2.1.3.1, leaf-side sibling first. Every leaf hash is read once
- * (each sibling subtree is hashed once), so the cost is O(size).
+ * PATH(m, D[n]) of RFC 9162 §2.1.3.1, leaf-side sibling first. From leaf hashes every leaf is
+ * read once (each sibling subtree is hashed once), O(size); from stored subtrees, O(log² size).
  */
-export function inclusionProof(h: MerkleHasher, leaves: LeafHashSource, index: number, size: number): Uint8Array[] {
+export function inclusionProof(h: MerkleHasher, leaves: TreeSource, index: number, size: number): Uint8Array[] {
   _checkSize(index, 'leaf index');
   _checkSize(size, 'tree size');
   if (index >= size) {
     throw new InputError('INPUT_INVALID', `leaf index ${index} is outside a tree of ${size} leaves`, { index, size });
   }
   const hash = _fn(h);
-  const get = _reader(leaves, size);
+  const get = _reader(hash, leaves, size);
   const out: Uint8Array[] = [];
   const path = (start: number, end: number): void => {
     if (end - start === 1) return; // PATH(0, {d}) = {}
@@ -209,12 +261,12 @@ export function inclusionProof(h: MerkleHasher, leaves: LeafHashSource, index: n
  * 0 < m < n; for m = n and for m = 0 this returns the empty proof, which is what
  * verifyConsistency accepts in those cases.
  */
-export function consistencyProof(h: MerkleHasher, leaves: LeafHashSource, m: number, n: number): Uint8Array[] {
+export function consistencyProof(h: MerkleHasher, leaves: TreeSource, m: number, n: number): Uint8Array[] {
   _checkSize(m, 'old tree size');
   _checkSize(n, 'new tree size');
   if (m > n) throw new InputError('INPUT_INVALID', `old tree size ${m} exceeds new tree size ${n}`, { m, n });
   const hash = _fn(h);
-  const get = _reader(leaves, n);
+  const get = _reader(hash, leaves, n);
   const out: Uint8Array[] = [];
   if (m === 0 || m === n) return out;
   // `mm` counts leaves of the old tree inside [start, end); `complete` is the RFC's flag b.

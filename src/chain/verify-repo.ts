@@ -9,7 +9,7 @@ import { bytesEqual, fromUtf8, plain, toHex } from '../core/bytes.js';
 import { idHex, type ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { Store } from '../store/store.js';
-import { decodeEntry, noteKeyName, originOf, readHead, seqKey, type LogHead, type StoredEntry } from './audit-log.js';
+import { decodeEntry, nodeKey, noteKeyName, originOf, readHead, seqKey, type LogHead, type StoredEntry } from './audit-log.js';
 import { frontierAppend, frontierRoot, leafHash, type Frontier } from './merkle.js';
 import { verifyNote } from './signed-note.js';
 import { applyEntry, emptyTrustState, type ActionRule, type KnownKey, type TrustState } from './trust.js';
@@ -224,6 +224,11 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   // batch's subject objects are fetched with one getMany — random gets were a fifth of the time.
   const logIt = store.sub.log.iterator();
   const leaves = new BatchReader(store.sub.indexes.iterator({ gte: 'leaf/', lt: 'leaf/\uffff' }));
+  // The subtree index (audit-log.ts nodeKey), in append order; a log written before it existed has none.
+  const nodes = new BatchReader(store.sub.indexes.iterator({ gte: 'node/', lt: 'node/\uffff' }));
+  const hasNodes = (await nodes.peek()) !== undefined;
+  const madeNodes: [string, Uint8Array][] = [];
+  const onNode = hasNodes ? (level: number, index: number, hash: Uint8Array) => void madeNodes.push([nodeKey(level, index), hash]) : undefined;
   let expectSeq = 0;
   // The next batch is read while this one is checked, so LevelDB's thread and ours overlap.
   const fetchBatch = async () => {
@@ -271,7 +276,11 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
         const leaf = leafHash(crypto, se.bytes);
         const stored = await leaves.next();
         if (!stored || stored[0] !== `leaf/${k}` || !bytesEqual(stored[1], leaf)) note(seq, 1, false, `index leaf/${seq}`, 'leaf hash index disagrees with the entry', 'LOG_BROKEN');
-        frontier = frontierAppend(crypto, frontier, seq, leaf);
+        frontier = frontierAppend(crypto, frontier, seq, leaf, onNode);
+        for (const [key, hash] of madeNodes.splice(0)) {
+          const stored = await nodes.next();
+          if (!stored || stored[0] !== key || !bytesEqual(stored[1], hash)) note(seq, 1, false, `index ${key}`, 'subtree hash index disagrees with the log', 'LOG_BROKEN');
+        }
       } catch (e) {
         note(seq, 0, true, `log entry ${seq}`, e);
         endOfLog = false;
@@ -308,12 +317,14 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   if (logOk && endOfLog) {
     // records beyond the end of the log: an index or checkpoint for entries that do not exist
     for (let extra = await leaves.next(); extra; extra = await leaves.next()) problem(`index ${extra[0]}`, 'has no log entry', 'LOG_BROKEN');
+    for (let extra = await nodes.next(); extra; extra = await nodes.next()) problem(`index ${extra[0]}`, 'is a subtree beyond the log', 'LOG_BROKEN');
     for (let extra = await checkpoints.next(); extra; extra = await checkpoints.next()) {
       problem(`checkpoint at size ${Number(extra[0].slice('checkpoint/'.length))}`, `is beyond the log's ${expectSeq} entries`, 'PROOF_INVALID');
     }
   }
   await logIt.close();
   await leaves.close();
+  await nodes.close();
   await checkpoints.close();
   if (report.logEntries === 0 && logOk) problem('log', 'the audit log is empty; the repository was never initialised', 'LOG_BROKEN');
 

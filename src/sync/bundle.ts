@@ -20,8 +20,8 @@ import { signObject, verifyObjectSignature, type Signed } from '../chain/signed-
 import type { Signer } from '../chain/signer.js';
 import { applyEntry, emptyTrustState, type ActionRule } from '../chain/trust.js';
 import { loadTrustState, stageTrustIndex } from '../chain/trust-index.js';
-import { latestCheckpoint, readEntries, readHead, readLeafHashes, stageAppend, stageReceivedCheckpoint, type LogHead } from '../chain/audit-log.js';
-import { consistencyProof, frontierRoot, verifyConsistency } from '../chain/merkle.js';
+import { consistencyAt, latestCheckpoint, readEntries, readHead, stageAppend, stageReceivedCheckpoint, type LogHead } from '../chain/audit-log.js';
+import { frontierRoot, verifyConsistency } from '../chain/merkle.js';
 import { parseCheckpoint, parseNote } from '../chain/signed-note.js';
 import { sealMessage, type BundleEvent, type BundleItem } from './bundle-format.js';
 
@@ -71,7 +71,7 @@ export async function bundleManifest(store: Store, repo: ObjectId, signer: Signe
   if (part) Object.assign(refs, part);
   else for await (const [k, v] of store.sub.refs.iterator()) refs[k] = fromUtf8(v) as ObjectId;
   const partial = part ? { partial: true } : {};
-  const proof = since > 0 ? { proof: consistencyProof(store.crypto, await readLeafHashes(store, head.size), since, head.size) } : {};
+  const proof = since > 0 ? { proof: (await consistencyAt(store, since, head.size)).proof } : {};
   return signObject(store.crypto, { type: 'bundle-manifest', v: 1, repo, refs, since, size: head.size, checkpoint, ...partial, ...proof, time } as unknown as CognifyObject, signer) as unknown as BundleManifest;
 }
 

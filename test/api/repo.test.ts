@@ -8,7 +8,7 @@ import { signObject } from '../../src/chain/signed-object.js';
 import { readHead, stageAppend, stageCheckpoint } from '../../src/chain/audit-log.js';
 import { nodeProvider } from '../../src/node/node-crypto.js';
 import { nobleProvider } from '../../src/chain/noble-provider.js';
-import { verifyInclusion, verifyConsistency, leafHash } from '../../src/chain/merkle.js';
+import { consistencyProof, inclusionProof, verifyInclusion, verifyConsistency, leafHash } from '../../src/chain/merkle.js';
 import { verifyNote } from '../../src/chain/signed-note.js';
 import { noteKeyName } from '../../src/chain/audit-log.js';
 import { fromHex } from '../../src/core/bytes.js';
@@ -135,6 +135,55 @@ describe('repository trust rules', () => {
     await expect(repo.logProof(size)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
     await expect(repo.logConsistency(0)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
     await expect(repo.logConsistency(size + 1)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+
+  it('proves from stored subtrees, O(log² n) reads a proof, and still proves a log indexed before them', async () => {
+    await repo.addIdentity({ identity: bob.identity, signer: ada.signer });
+    for (let i = 0; i < 34; i++) {
+      await repo.grantRole({ who: bob.email, role: 'compliance', signer: ada.signer });
+      await repo.revokeRole({ who: bob.email, role: 'compliance', signer: ada.signer });
+    }
+    const size = await repo.logSize();
+    expect(size).toBe(70);
+    const leaves: Uint8Array[] = [];
+    for await (const e of repo.log()) leaves.push(leafHash(nodeProvider, e.bytes));
+    const hex = (hs: Uint8Array[]) => hs.map((h) => Buffer.from(h).toString('hex'));
+    const expected = async () => {
+      for (const [seq, n] of [[0, 70], [37, 70], [69, 70], [12, 41], [40, 41], [63, 64]] as const) {
+        expect((await repo.logProof(seq, n)).proof, `${seq}/${n}`).toEqual(hex(inclusionProof(nodeProvider, leaves, seq, n)));
+      }
+      for (const [m, n] of [[1, 70], [33, 70], [64, 70], [7, 9]] as const) {
+        expect((await repo.logConsistency(m, n)).proof, `${m}→${n}`).toEqual(hex(consistencyProof(nodeProvider, leaves, m, n)));
+      }
+    };
+    // what a proof reads: the leaf index and the subtree index, a few keys, never every leaf
+    const indexes = repo.store.sub.indexes;
+    const getMany = indexes.getMany.bind(indexes);
+    let reads = 0;
+    Object.assign(indexes, { getMany: (keys: string[]) => ((reads += keys.length), getMany(keys)) });
+    await repo.logProof(37);
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThanOrEqual(8 * 8); // (height 7 + 1)²
+    await expected();
+    expect((await repo.verify()).ok).toBe(true);
+
+    // A log written before the subtree index: proofs hash the leaves instead, and verify passes.
+    const nodeKeys: string[] = [];
+    for await (const k of indexes.keys({ gte: 'node/', lt: 'node/\uffff' })) nodeKeys.push(k);
+    expect(nodeKeys.length).toBe(67); // every interior node of the perfect subtrees: 70 − popcount(70)
+    const saved = await getMany(nodeKeys);
+    await repo.store.write(nodeKeys.map((key) => ({ type: 'del' as const, sublevel: indexes, key })));
+    await expected();
+    expect((await repo.verify()).ok).toBe(true);
+
+    // A changed subtree hash is named by verify.
+    await repo.store.write(nodeKeys.map((key, i) => ({ type: 'put' as const, sublevel: indexes, key, value: saved[i]! })));
+    const changed = Uint8Array.from(saved[5]!);
+    changed[0]! ^= 1;
+    await indexes.put(nodeKeys[5]!, changed);
+    const r = await repo.verify();
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.where)).toContain(`index ${nodeKeys[5]}`);
   });
 
   it('verifies identically with the portable (noble) provider', async () => {

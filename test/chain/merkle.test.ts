@@ -312,3 +312,54 @@ describe('consistency proofs (RFC 9162 §2.1.4)', () => {
     expect(hexes(consistencyProof(P, (i) => genLeaves[i]!, 13, 50))).toEqual(v.proof);
   });
 });
+
+describe('from stored subtrees (the nodes frontierAppend reports, as the audit log indexes them)', () => {
+  // Append the 64 generated leaves, keeping every perfect subtree the appends complete.
+  const nodes = new Map<string, Uint8Array>();
+  let f: Frontier = [];
+  genLeaves.forEach((leaf, i) => {
+    f = frontierAppend(H, f, i, leaf, (level, index, hash) => nodes.set(`${level}/${index}`, hash));
+  });
+  const reads: string[] = [];
+  const tree = {
+    subtree: (level: number, index: number) => {
+      reads.push(`${level}/${index}`);
+      const b = level === 0 ? genLeaves[index] : nodes.get(`${level}/${index}`);
+      if (!b) throw new Error(`no subtree ${level}/${index}`);
+      return b;
+    },
+  };
+
+  it('an append reports one subtree per trailing 1 bit of the size, each the MTH of its leaves', () => {
+    expect(nodes.size).toBe(63); // a tree of 64 leaves has 63 interior nodes, all perfect
+    for (const [k, hash] of nodes) {
+      const [level, index] = k.split('/').map(Number) as [number, number];
+      const span = 2 ** level;
+      expect(toHex(hash), k).toBe(toHex(rootFromLeafHashes(H, genLeaves.slice(index * span, (index + 1) * span))));
+    }
+  });
+
+  it('gives every generated root and proof, reading O(log² n) subtrees', () => {
+    const limit = (n: number) => (height(n) + 1) ** 2;
+    for (let n = 1; n <= 64; n++) {
+      reads.length = 0;
+      expect(toHex(rootFromLeafHashes(H, tree, n)), `root ${n}`).toBe(V.generated.roots[n]);
+      expect(reads.length, `root ${n}`).toBeLessThanOrEqual(height(n) + 1);
+    }
+    for (const v of V.generated.inclusion) {
+      reads.length = 0;
+      expect(hexes(inclusionProof(H, tree, v.index, v.size)), `${v.index}/${v.size}`).toEqual(v.proof);
+      expect(reads.length, `${v.index}/${v.size}`).toBeLessThanOrEqual(limit(v.size));
+    }
+    for (const v of V.generated.consistency) {
+      reads.length = 0;
+      expect(hexes(consistencyProof(H, tree, v.m, v.n)), `${v.m}→${v.n}`).toEqual(v.proof);
+      expect(reads.length, `${v.m}→${v.n}`).toBeLessThanOrEqual(limit(v.n));
+    }
+  });
+
+  it('a subtree of the wrong length is refused, not folded in', () => {
+    const bad = { subtree: (level: number, index: number) => (level === 1 && index === 0 ? new Uint8Array(31) : tree.subtree(level, index)) };
+    expect(() => rootFromLeafHashes(H, bad, 3)).toThrow(/subtree hash 1\/0/);
+  });
+});
