@@ -28,6 +28,7 @@ import { datasetSuite, DATASET_GOALS } from './datasets.js';
 import { checkpointSuite } from './checkpoints.js';
 import { scanSuite, SCAN_GOAL_MB_S } from './scan.js';
 import { bundleSuite } from './bundle.js';
+import { scaleMarkdown, withScaleSection } from './scale.js';
 import { removeTempDirsSync } from './fixture.js';
 import { consoleTable, fmt, machineInfo, machineMarkdown, markdownTable, peerTableConsole, peerTableMarkdown, samplesMarkdown, summarize, type Figure } from './report.js';
 
@@ -133,7 +134,8 @@ async function main(): Promise<void> {
     samplesMarkdown(figures),
     '',
   ].join('\n');
-  writeFileSync(resultsFile, md);
+  // The scale curves (npm run bench:scale) are kept from bench/scale.json: they take hours, not minutes.
+  writeFileSync(resultsFile, withScaleSection(md, scaleMarkdown()));
   if (failed) {
     process.stderr.write(`\nbench FAILED: the tools disagree on what changed:\n${datasets.problems.map((p) => `  ${p}`).join('\n')}\n`);
     process.exitCode = 1;
