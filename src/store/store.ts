@@ -17,6 +17,8 @@ import { decodeObject, encodeObject, type CognifyObject, type SchemaRegistry } f
 export interface Sublevel {
   get(key: string): Promise<Uint8Array | undefined>;
   getMany(keys: string[]): Promise<(Uint8Array | undefined)[]>;
+  /** Which keys exist, without reading their values (classic-level answers it natively). */
+  hasMany(keys: string[]): Promise<boolean[]>;
   put(key: string, value: Uint8Array): Promise<void>;
   iterator(options?: RangeOptions): AsyncIterable<[string, Uint8Array]> & { nextv(n: number): Promise<[string, Uint8Array][]>; close(): Promise<void> };
   keys(options?: RangeOptions): AsyncIterable<string> & { close(): Promise<void> };
@@ -82,7 +84,7 @@ export class Store {
   }
 
   async has(id: ObjectId): Promise<boolean> {
-    return (await this.sub.objects.get(idHex(id))) !== undefined;
+    return (await this.sub.objects.hasMany([idHex(id)]))[0]!;
   }
 
   /**
@@ -175,11 +177,13 @@ export class Store {
    */
   async putChunks(chunks: { id: Uint8Array; bytes: Uint8Array }[]): Promise<boolean[]> {
     const keys = chunks.map((c) => toHex(c.id));
-    const have = await this.sub.chunks.getMany(keys);
+    // Existence only: reading the values of chunks already stored (all but ~200 of a new version
+    // of a 10M-row file) read back 1.5 GB and peaked at 1.1 GB RSS under a 256 MB heap.
+    const have = await this.sub.chunks.hasMany(keys);
     const seen = new Set<string>();
     const ops: BatchOp[] = [];
     const fresh = keys.map((key, k) => {
-      if (have[k] !== undefined || seen.has(key)) return false;
+      if (have[k] || seen.has(key)) return false;
       seen.add(key);
       ops.push({ type: 'put', sublevel: this.sub.chunks, key, value: chunks[k]!.bytes });
       return true;

@@ -236,3 +236,77 @@ describe('name@<id prefix> of digits only', () => {
     expect((await repo.datasets.resolve(`digits@${found!.number}`)).id).toBe(found!.id);
   }, 60_000);
 });
+
+describe('storing chunks', () => {
+  it('a new version asks the store which chunks exist without reading their bytes', async () => {
+    const chunks = repo.store.sub.chunks;
+    const getMany = chunks.getMany.bind(chunks);
+    let valuesRead = 0;
+    Object.assign(chunks, { getMany: (keys: string[]) => ((valuesRead += keys.length), getMany(keys)) });
+    try {
+      const path = join(files, 'big-enough.csv');
+      const rows = Array.from({ length: 20_000 }, (_, i) => `${i},row ${i}`).join('\n');
+      writeFileSync(path, `id,text\n${rows}\n`);
+      await repo.datasets.commit({ name: 'chunked', input: path, signer: ada.signer });
+      writeFileSync(path, `id,text\n${rows.replace('\n7,row 7\n', '\n7,row seven\n')}\n`);
+      const v2 = await repo.datasets.commit({ name: 'chunked', input: path, signer: ada.signer });
+      expect(v2.created).toBe(true);
+      expect(v2.newChunks).toBeGreaterThan(0);
+      expect(v2.chunks).toBeGreaterThan(v2.newChunks);
+      expect(valuesRead).toBe(0);
+    } finally {
+      Object.assign(chunks, { getMany });
+    }
+  });
+});
+
+describe('the version-number index', () => {
+  it('resolves name@N with one read of the index, falls back to the chain without it, and verify names a changed record', async () => {
+    const path = join(files, 'versions.csv');
+    for (let n = 1; n <= 30; n++) {
+      writeFileSync(path, `id,value\n1,${n}\n2,two\n`);
+      await repo.datasets.commit({ name: 'many', input: path, signer: ada.signer });
+    }
+    const ids = new Map<number, string>();
+    for await (const v of repo.datasets.versions('many')) ids.set(v.version.number, v.id);
+    expect(ids.size).toBe(30);
+    // name@1 reads the index and that version, not the 29 versions above it
+    const store = repo.store;
+    const get = store.get.bind(store);
+    let reads = 0;
+    Object.assign(store, { get: (...a: Parameters<typeof get>) => (reads++, get(...a)) });
+    try {
+      expect((await repo.datasets.resolve('many@1')).id).toBe(ids.get(1));
+      expect(reads).toBe(1);
+    } finally {
+      Object.assign(store, { get });
+    }
+    for (const n of [1, 17, 30]) expect((await repo.datasets.resolve(`many@${n}`)).id).toBe(ids.get(n));
+    await expect(repo.datasets.resolve('many@31')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await repo.verify()).ok).toBe(true);
+
+    // A record pointing at another version is not believed (the version's own number decides),
+    // and verify names it.
+    const indexes = store.sub.indexes;
+    const key = `version/datasets/many/${String(5).padStart(12, '0')}`;
+    const saved = (await indexes.get(key))!;
+    await indexes.put(key, new TextEncoder().encode(ids.get(6)!));
+    expect((await repo.datasets.resolve('many@5')).id).toBe(ids.get(5));
+    const r = await repo.verify();
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.where)).toContain(`index ${key}`);
+    await indexes.put(key, saved);
+
+    // A repository indexed before the version index: every version/ record gone. name@N walks the
+    // chain, and verify passes.
+    const keys: string[] = [];
+    for await (const k of indexes.keys({ gte: 'version/', lt: 'version/\uffff' })) keys.push(k);
+    expect(keys.length).toBeGreaterThanOrEqual(30);
+    const values = await indexes.getMany(keys);
+    await store.write(keys.map((k) => ({ type: 'del' as const, sublevel: indexes, key: k })));
+    expect((await repo.datasets.resolve('many@3')).id).toBe(ids.get(3));
+    expect((await repo.verify()).ok).toBe(true);
+    await store.write(keys.map((k, i) => ({ type: 'put' as const, sublevel: indexes, key: k, value: values[i]! })));
+    expect((await repo.verify()).ok).toBe(true);
+  });
+});
