@@ -21,7 +21,7 @@ import { createRepoDb, findRepoDir, isRepoDir, REPO_DIRNAME } from '../node/repo
 import { readBundle, writeBundle, type BundleEvent } from '../sync/bundle-format.js';
 import { zlibCodec } from '../node/zlib-codec.js';
 import { bundleItems, bundleManifest, replayBundle, type BundleManifest, type ReplayResult } from '../sync/bundle.js';
-import { aboutRecords } from './subjects.js';
+import { derivedRecords } from './subjects.js';
 import { openRepo } from './open-repo.js';
 import { references, Repo, rules, schemas } from './repo.js';
 import { importOrigin } from './origins.js';
@@ -102,7 +102,7 @@ async function replayFiles(store: Store, files: string[], onProgress?: Progress)
     const source = createReadStream(file);
     let r: ReplayResult;
     try {
-      r = await replayBundle(store, progressed(readBundle(nodeProvider, source, { codec: zlibCodec }), before, onProgress), { rules, derived: aboutRecords });
+      r = await replayBundle(store, progressed(readBundle(nodeProvider, source, { codec: zlibCodec }), before, onProgress), { rules, derived: derivedRecords });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BundleError('BUNDLE_INVALID', `no bundle file ${file}; give the path of a file made by cognify bundle create`, { file });
       throw e;

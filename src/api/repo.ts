@@ -45,7 +45,8 @@ import { Cards } from './cards.js';
 import { cardRules, cardSchemas } from '../cards/document.js';
 import { syncSchemas } from '../sync/bundle.js';
 import { importReferences, importRules, importSchemas, type ImportRecord } from '../sync/import-record.js';
-import { aboutRecords } from './subjects.js';
+import { DERIVED_PREFIXES, derivedRecords } from './subjects.js';
+import { versionRecords } from './version-chain.js';
 
 export const schemas: SchemaRegistry = createSchemaRegistry(chainSchemas, recipeSchemas, datasetSchemas, runSchemas, policySchemas, cardSchemas, syncSchemas, importSchemas);
 export const rules: Record<string, ActionRule> = { ...chainRules, ...datasetRules, ...runRules, ...policyRules, ...cardRules, ...importRules };
@@ -239,6 +240,7 @@ export class Repo {
     const touched = await applyEntry({ crypto: this.crypto, state, entry, entryId: encoded.id, load: (id) => this.loadStaged(tx, id), rules });
     const next = stageAppend(tx, head, encoded.bytes, encoded.id);
     stageTrustIndex(tx, state, touched);
+    for (const [k, v] of versionRecords(entry)) tx.put('indexes', k, v);
     const checkpoint = stageCheckpoint(tx, this.id, next, signer);
     await tx.commit();
     return { seq: head.size, entry: encoded.id, subjects, checkpoint };
@@ -405,7 +407,7 @@ export class Repo {
     const big = (await this.logSize()) > 1024 || (workers ?? 0) > 0;
     const pool = this.crypto === nodeProvider && workers !== 0 && big ? createVerifyPool(workers ? { size: workers } : {}) : undefined;
     try {
-      return await verifyRepository({ ...rest, store: this.store, rules, references, derivedIndex: { prefix: 'about/', of: aboutRecords }, ...(pool ? { verifyMany: pool.verifyMany } : {}) });
+      return await verifyRepository({ ...rest, store: this.store, rules, references, derivedIndex: { prefixes: DERIVED_PREFIXES, optional: ['version/'], of: derivedRecords }, ...(pool ? { verifyMany: pool.verifyMany } : {}) });
     } finally {
       await pool?.close();
     }

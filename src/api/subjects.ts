@@ -11,6 +11,7 @@ import { idHex, isObjectId, type ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { Transaction } from '../store/store.js';
 import { readEntry } from '../chain/audit-log.js';
+import { versionRecords } from './version-chain.js';
 import type { Signed } from '../chain/signed-object.js';
 import type { DatasetVersion } from '../diff/dataset-types.js';
 import type { CheckpointManifestObject, EvalObject, RunObject } from '../runs/run-types.js';
@@ -127,6 +128,14 @@ export function aboutRecords(entry: LogEntry): [string, Uint8Array][] {
   if (!ABOUT_ACTIONS.has(entry.action) || typeof about !== 'string' || !isObjectId(about)) return [];
   return [[aboutKey(about, entry.seq), utf8(entry.subjects[0]!)]];
 }
+
+/** Every index record derived from a log entry alone: about records and version numbers. */
+export function derivedRecords(entry: LogEntry): [string, Uint8Array][] {
+  return [...aboutRecords(entry), ...versionRecords(entry)];
+}
+
+/** The index prefixes `derivedRecords` writes under; verify compares each with the log. */
+export const DERIVED_PREFIXES = ['about/', 'version/'];
 
 /** Every object about `subject`, in log order, each checked against the log entry that added it. */
 export async function about(repo: Repo, subject: ObjectId): Promise<AboutRecord[]> {
