@@ -33,7 +33,7 @@ export async function serveReview(opts: ServeReviewOptions): Promise<RunningServ
     const host = opts.host ?? '127.0.0.1';
     const remote = !LOOPBACK.has(host);
     if (remote && !opts.allowRemote) {
-      throw new InputError('USAGE', `cognify serve listens on 127.0.0.1 only; to serve on ${host}, where others on the network can reach it, add --allow-remote (an access token is then required)`, { host });
+      throw new InputError('USAGE', `the review page listens on 127.0.0.1 only; to serve it on ${host}, where others on the network can reach it, add --allow-remote (an access token is then required)`, { host });
     }
     const dir = findRepoDir(opts.dir);
     const home = opts.home ?? keystoreHome();

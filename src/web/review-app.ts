@@ -226,7 +226,9 @@ export function reviewApp(o: ReviewAppOptions): (req: WebRequest) => Promise<Web
           } catch (e) {
             const p = await repo.approvals.prepare({ ...opts, signer: viewer.fingerprint, time });
             const why = e instanceof CognifyError && e.code === 'PASSPHRASE_WRONG' ? 'Wrong passphrase' : `The key could not be unlocked (${(e as Error).message})`;
-            return respond(statusFor(e) === 409 ? 403 : statusFor(e), layout({ title: 'Sign', nav: 'subject', body: confirmBody(p, { csrf, error: `${why}: nothing was signed. Type the passphrase again.` }) }));
+            // a key the keystore will not unlock is Forbidden here, not a conflict
+            const status = statusFor(e);
+            return respond(status === 409 ? 403 : status, layout({ title: 'Sign', nav: 'subject', body: confirmBody(p, { csrf, error: `${why}: nothing was signed. Type the passphrase again.` }) }));
           }
           const r = await repo.approvals.sign({ ...opts, signer, time });
           return redirect(`${subjectHref(r.subject)}?signed=${encodeURIComponent(r.approval)}#status`);
