@@ -168,11 +168,14 @@ export function consistencyAt(store: Store, oldSize: number, size: number): Prom
   return withLogTree(store, (t) => ({ oldRoot: rootFromLeafHashes(store.crypto, t, oldSize), root: rootFromLeafHashes(store.crypto, t, size), proof: consistencyProof(store.crypto, t, oldSize, size) }));
 }
 
-function checkSize(what: string, n: number, size: number, min: number): void {
-  if (!Number.isSafeInteger(n) || n < min || n > size) {
-    throw new InputError('INPUT_INVALID', `${what} ${n} is out of range: the log has ${size} entries`, { n, size });
+/** `n` must be an integer in [min, max]; `range` says what the valid values are, for the error. */
+function checkRange(what: string, n: number, min: number, max: number, range: string): void {
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InputError('INPUT_INVALID', `${what} ${n} is out of range: ${range}`, { n, min, max });
   }
 }
+
+const sizes = (size: number) => (size === 1 ? 'the log has 1 entry, so 1 is the only size' : `the log has ${size} entries, so sizes run from 1 to ${size}`);
 
 export interface InclusionProofResult {
   seq: number;
@@ -185,8 +188,8 @@ export interface InclusionProofResult {
 export async function proveInclusion(store: Store, seq: number, size?: number): Promise<InclusionProofResult> {
   const head = await readHead(store);
   const n = size ?? head.size;
-  checkSize('tree size', n, head.size, 1);
-  checkSize('entry', seq, n - 1, 0);
+  checkRange('tree size', n, 1, head.size, sizes(head.size));
+  checkRange('entry', seq, 0, n - 1, n === head.size ? `the log has ${n} ${n === 1 ? 'entry' : 'entries'}, numbered from 0 to ${n - 1}` : `a tree of size ${n} holds entries 0 to ${n - 1}`);
   const p = await inclusionAt(store, seq, n);
   return { seq, size: n, leafHash: toHex(p.leaf), root: toHex(p.root), proof: p.proof.map(toHex) };
 }
@@ -202,8 +205,8 @@ export interface ConsistencyProofResult {
 export async function proveConsistency(store: Store, oldSize: number, newSize?: number): Promise<ConsistencyProofResult> {
   const head = await readHead(store);
   const n = newSize ?? head.size;
-  checkSize('new size', n, head.size, 1);
-  checkSize('old size', oldSize, n, 1);
+  checkRange('new size', n, 1, head.size, sizes(head.size));
+  checkRange('old size', oldSize, 1, n, `sizes run from 1 to the new size, ${n}`);
   const p = await consistencyAt(store, oldSize, n);
   return { oldSize, newSize: n, oldRoot: toHex(p.oldRoot), newRoot: toHex(p.root), proof: p.proof.map(toHex) };
 }

@@ -16,7 +16,7 @@ import { applyEntry, emptyTrustState, type ActionRule, type KnownKey, type Trust
 import { keyIndexValue, rolesIndexValue } from './trust-index.js';
 import { isSigned, verifyObjectSignature } from './signed-object.js';
 import { fingerprintOf } from './signer.js';
-import type { LogEntry } from './chain-types.js';
+import { DerivedCheck, type DerivedSpec } from './derived-check.js';
 
 export interface VerifyProblem {
   where: string;
@@ -57,15 +57,12 @@ export interface VerifyOptions {
    */
   references?: (obj: CognifyObject) => { objects: ObjectId[]; chunks: string[] } | undefined;
   /**
-   * An index another layer derives from log entries (records under `prefix`, from `of(entry)`):
-   * rebuilt during the replay and compared with what is stored, like the trust indexes.
+   * Index records derived from log entries alone, under `prefixes`, from `of(entry)`: each checked
+   * against the store as the log is replayed, and the store must hold no others (src/chain/derived-check.ts).
+   * An `optional` prefix under which the store holds nothing at all is a repository indexed before
+   * that index existed, and is skipped (its readers fall back to the log).
    */
-  /**
-   * Index records derived from log entries alone, under `prefixes`: rebuilt from the log and
-   * compared. An `optional` prefix under which the store holds nothing at all is a repository
-   * indexed before that index existed, and is skipped (its readers fall back to the log).
-   */
-  derivedIndex?: { prefixes: string[]; optional?: string[]; of: (entry: LogEntry) => [string, Uint8Array][] };
+  derivedIndex?: DerivedSpec;
   signal?: AbortSignal;
 }
 
@@ -96,12 +93,63 @@ class BatchReader {
   }
 }
 
+/**
+ * A set of object ids, each its 32 hash bytes in one typed array (open addressing, doubled at 0.7
+ * full: 32 to 46 bytes an id). Verify remembers the log's subjects to skip them among all objects;
+ * a Set of id strings cost about 120 bytes each, 120 MB at a million entries.
+ */
+class IdSet {
+  private w = new Uint32Array(8 * 1024);
+  private size = 0;
+
+  /** The id's hash as eight words (ids are `sha256:` and 64 hex digits, checked by the entry's schema). */
+  private static key(id: string): Uint32Array {
+    const k = new Uint32Array(8);
+    for (let i = 0; i < 8; i++) k[i] = Number.parseInt(id.slice(7 + i * 8, 15 + i * 8), 16) >>> 0;
+    if (k.every((x) => x === 0)) k[7] = 1; // all zero marks an empty slot (and is no SHA-256 anyone will find)
+    return k;
+  }
+
+  private static empty(w: Uint32Array, o: number): boolean {
+    for (let j = 0; j < 8; j++) if (w[o + j] !== 0) return false;
+    return true;
+  }
+
+  /** The offset of `k`'s slot, or of the empty slot where it would go. */
+  private static find(w: Uint32Array, k: Uint32Array): number {
+    const mask = w.length / 8 - 1;
+    for (let i = k[0]! & mask; ; i = (i + 1) & mask) {
+      const o = i * 8;
+      if (IdSet.empty(w, o)) return o;
+      let same = true;
+      for (let j = 0; j < 8 && same; j++) same = w[o + j] === k[j];
+      if (same) return o;
+    }
+  }
+
+  has(id: string): boolean {
+    return !IdSet.empty(this.w, IdSet.find(this.w, IdSet.key(id)));
+  }
+
+  add(id: string): void {
+    const k = IdSet.key(id);
+    const o = IdSet.find(this.w, k);
+    if (!IdSet.empty(this.w, o)) return;
+    this.w.set(k, o);
+    if (++this.size > (this.w.length / 8) * 0.7) {
+      const old = this.w;
+      this.w = new Uint32Array(old.length * 2);
+      for (let j = 0; j < old.length; j += 8) if (!IdSet.empty(old, j)) this.w.set(old.subarray(j, j + 8), IdSet.find(this.w, old.subarray(j, j + 8)));
+    }
+  }
+}
+
 function isStoredEntry(d: unknown): d is StoredEntry {
   return typeof d === 'object' && d !== null && 'entry' in d && 'bytes' in d;
 }
 
 /** The subject objects of a batch of decoded entries not yet checked, in one getMany. */
-async function prefetch(store: Store, decoded: unknown[], checked: Set<string>): Promise<Map<string, Uint8Array>> {
+async function prefetch(store: Store, decoded: unknown[], checked: IdSet): Promise<Map<string, Uint8Array>> {
   const ids = new Set<ObjectId>();
   for (const d of decoded) {
     if (isStoredEntry(d)) for (const id of d.entry.subjects) if (!checked.has(id)) ids.add(id);
@@ -131,7 +179,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     report.problems.push(typeof e === 'string' ? { where, what: e, code: code ?? 'INTEGRITY' } : { where, ...describe(e) });
   };
   const counter = { signatures: 0 };
-  const checked = new Set<string>();
+  const checked = new IdSet();
 
   // References, checked a few thousand at a time as they are met (existence only, no values
   // read), so memory stays bounded: holding every chunk id of a 10M-row dataset ran verify out
@@ -190,7 +238,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   const found: { seq: number; rank: number; fatal: boolean; where: string; e: unknown; code?: string }[] = [];
   const note = (seq: number, rank: number, fatal: boolean, where: string, e: unknown, code?: string) => found.push({ seq, rank, fatal, where, e, ...(code ? { code } : {}) });
   const state: TrustState = emptyTrustState();
-  const derived = new Map<string, Uint8Array>();
+  const derived = opts.derivedIndex ? await DerivedCheck.open(store, opts.derivedIndex, max) : undefined;
   let frontier: Frontier = [];
   let endOfLog = true; // false when the replay stopped at a fatal problem it found itself
   const goodCheckpoints: number[] = [];
@@ -297,7 +345,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
         if (!isStoredEntry(se)) throw se;
         const where = `log entry ${seq}`;
         await applyEntry({ crypto, state, entry: se.entry, entryId: se.id, load: loadBatch, rules: opts.rules, checkSignature: deferTo(seq, where) });
-        if (opts.derivedIndex) for (const [k, v] of opts.derivedIndex.of(se.entry)) derived.set(k, v);
+        derived?.add(se.entry);
         if (seq === 0 && repoId !== undefined && se.entry.repo !== repoId) {
           note(seq, 1, false, 'meta repo', `records repository ${repoId} but the log's genesis creates ${se.entry.repo}`, 'LOG_BROKEN');
         }
@@ -325,6 +373,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
       if (expectSeq % 1000 === 0) opts.onProgress?.({ phase: 'log', done: expectSeq });
     }
     await checkRefs();
+    await derived?.flush();
     // One batch of signature checks in flight while the next batch is replayed: memory stays
     // bounded to two batches, and the checks overlap with the decoding.
     await inFlight;
@@ -378,15 +427,9 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
       for (const f of found.slice(before)) problem(f.where, f.e, f.code);
     }
     await compareIndexes(store, state, problem);
-    if (opts.derivedIndex) {
-      const present: string[] = [];
-      for (const prefix of opts.derivedIndex.prefixes) {
-        let any = !opts.derivedIndex.optional?.includes(prefix);
-        for await (const _ of store.sub.indexes.keys({ gte: prefix, lt: prefix + '\uffff', limit: 1 })) any = true;
-        if (any) present.push(prefix);
-      }
-      for (const k of [...derived.keys()]) if (!present.some((p) => k.startsWith(p))) derived.delete(k);
-      await compareDerived(store, present, derived, problem);
+    if (derived) {
+      await derived.finish();
+      for (const [key, what] of derived.problems) problem(`index ${key}`, what, 'LOG_BROKEN');
     }
   }
 

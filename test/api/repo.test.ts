@@ -132,8 +132,11 @@ describe('repository trust rules', () => {
       const c = await repo.logConsistency(m);
       expect(verifyConsistency(nodeProvider, m, size, c.proof.map(fromHex), fromHex(c.oldRoot), cp.root)).toBe(true);
     }
-    await expect(repo.logProof(size)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
-    await expect(repo.logConsistency(0)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    // The message names the range that is valid (entries from 0, sizes from 1), not an off-by-one count.
+    await expect(repo.logProof(size)).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('entry 6 is out of range: the log has 6 entries, numbered from 0 to 5') });
+    await expect(repo.logProof(3, 3)).rejects.toMatchObject({ message: expect.stringContaining('entry 3 is out of range: a tree of size 3 holds entries 0 to 2') });
+    await expect(repo.logProof(0, 7)).rejects.toMatchObject({ message: expect.stringContaining('tree size 7 is out of range: the log has 6 entries, so sizes run from 1 to 6') });
+    await expect(repo.logConsistency(0)).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('old size 0 is out of range: sizes run from 1 to the new size, 6') });
     await expect(repo.logConsistency(size + 1)).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
 
