@@ -103,18 +103,21 @@ describe('DuplicateDetector', () => {
     expect(want.rows).toBe(2800);
 
     const inMemory = await detect(rows);
-    expect(inMemory.stats).toEqual({ spilledRows: 0, splits: 0 });
+    expect(inMemory.stats).toMatchObject({ spilledRows: 0, splits: 0 });
     expect(inMemory.report).toEqual(want);
 
-    // 64 KiB: a 2,048-slot table (1,433 keys), the other ~48,500 rows go to 64 partition files
+    // 64 KiB: a 4,096-slot table (2,867 keys), the other ~48,500 rows go to 64 partition files
     const spilled = await detect(rows, { memoryBytes: 64 * 1024 });
     expect(spilled.stats.spilledRows).toBeGreaterThan(45_000);
     expect(spilled.stats.splits).toBe(0);
+    // the 64 partitions reuse the frozen table's array: tables made only while it grew (1,024 → 4,096 slots)
+    expect(spilled.stats.tables).toBe(3);
     expect(spilled.report).toEqual(want);
 
     // 4 KiB and 4 partitions: ~12,000 records a partition, far over budget, so each is split (and split again)
     const split = await detect(rows, { memoryBytes: 4096, partitions: 4 });
     expect(split.stats.splits).toBeGreaterThanOrEqual(4);
+    expect(split.stats.tables).toBe(1);
     expect(split.report).toEqual(want);
     expect(await readdir(tmp)).toEqual([]);
   });
