@@ -109,7 +109,10 @@ function statText(s: DiffSummary, labels: { a: string; b: string }): string {
     lines.push(`  schema: ${c.change} ${what}`);
   }
   lines.push(`  ${n(s.added)} added, ${n(s.removed)} removed, ${n(s.modified)} modified, ${n(s.moved)} moved, ${n(s.unchanged)} unchanged`);
-  lines.push(`  read ${n(s.rowsRead)} rows in ${n(s.chunksRead)} changed chunks${s.partitions > 1 ? `, matched in ${s.partitions} partitions on disk` : ''}`);
+  const matched = s.partitions > 1 ? `, matched in ${s.partitions} partitions on disk` : '';
+  // A Parquet side has no row chunks to skip: its rows are all read (chunksRead stays 0).
+  if (s.chunksRead === 0 && s.rowsRead > 0) lines.push(`  read all ${n(s.rowsRead)} rows (Parquet rows are not in chunks, so none are skipped)${matched}`);
+  else lines.push(`  read ${n(s.rowsRead)} rows in ${n(s.chunksRead)} changed chunk${s.chunksRead === 1 ? '' : 's'}${matched}`);
   return lines.join('\n');
 }
 

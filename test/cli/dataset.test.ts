@@ -248,6 +248,8 @@ describe('cognify dataset with Parquet', () => {
     const stat = okJson(await cli(['diff', 'credit-pq@1', 'credit-pq@2', '--stat', '--json']));
     expect(stat).toMatchObject({ added: 9, removed: 7, modified: 12, moved: 0, unchanged: 281 });
     expect(stat.schema).toEqual([{ op: 'schema', change: 'added', before: null, after: { path: '/model_version', type: 'string' } }]);
+    // the text says every row was read, not "in 0 changed chunks"
+    expect(expectOk(await cli(['diff', 'credit-pq@1', 'credit-pq@2', '--stat'])).stdout).toContain('read all 602 rows (Parquet rows are not in chunks, so none are skipped)');
   });
 
   it('refuses a file named .parquet that is not Parquet, writing nothing', async () => {
