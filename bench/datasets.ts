@@ -16,7 +16,7 @@
 // the shuffle, commit against git add), and, with BENCH_10M=1, CSV at 10M rows (about 1.5 GB) to
 // check that a stored diff grows with the change, not the file. At BENCH_SCALE ≤ 0.1 the "10M"
 // case (10M × scale rows) is cheap and always runs.
-import { spawn } from 'node:child_process';
+import { runChild } from './child.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -110,27 +110,8 @@ async function childMain(job: ChildJob): Promise<void> {
 }
 
 /** Run one operation of ours in a fresh `node`, with its temp files in `cwd`. */
-function runChild(job: ChildJob, cwd: string): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [THIS_FILE, '--child', JSON.stringify(job)], {
-      cwd,
-      env: { ...process.env, TMPDIR: cwd }, // os.tmpdir() of the child: spills stay in the bench's temp dir
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`our ${job.op} (${job.op === 'commit' ? job.input : `${job.a} → ${job.b}`}) failed, exit ${code}:\n${stderr.trim()}`));
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult);
-      } catch (e) {
-        reject(new Error(`our ${job.op}: unreadable output ${JSON.stringify(stdout.slice(0, 200))}`, { cause: e }));
-      }
-    });
-  });
+function ourChild(job: ChildJob, cwd: string): Promise<ChildResult> {
+  return runChild<ChildResult>(THIS_FILE, job, { cwd, what: `our ${job.op} (${job.op === 'commit' ? job.input : `${job.a} → ${job.b}`})` });
 }
 
 // ---- files ----------------------------------------------------------------------------------------
@@ -223,7 +204,7 @@ async function runCase(ctx: SuiteContext, work: string, duck: DuckDiff, spec: Ca
         if (repo) await rm(repo, { recursive: true, force: true });
         repo = join(dir, `repo-${i}`);
         await buildRepository({ dir: repo, identities: 0, admins: 1, roleActions: 0 });
-        const c = await runChild({ op: 'commit', repo, input: files.base, key }, dir);
+        const c = await ourChild({ op: 'commit', repo, input: files.base, key }, dir);
         commits.push(c);
         line += ` commit v1 ${(c.ms / 1000).toFixed(2)} s, peak RSS ${fmt(c.rssMB)} MB;`;
       }
@@ -236,7 +217,7 @@ async function runCase(ctx: SuiteContext, work: string, duck: DuckDiff, spec: Ca
       }
       ctx.log(line);
     }
-    const v2 = await runChild({ op: 'commit', repo, input: files.v2, key }, dir);
+    const v2 = await ourChild({ op: 'commit', repo, input: files.v2, key }, dir);
     ctx.log(`  commit v2: ${(v2.ms / 1000).toFixed(2)} s, ${fmt(v2.commit!.newBytes)} new bytes of ${fmt(v2.commit!.bytes)}`);
 
     // Diffs, ours and the peers' interleaved so that a busy spell on the machine hits them alike.
@@ -248,12 +229,12 @@ async function runCase(ctx: SuiteContext, work: string, duck: DuckDiff, spec: Ca
       const parts: string[] = [];
       const sec = (x: { ms: number }) => `${(x.ms / 1000).toFixed(2)} s`;
       if (more(r.stored, spec.storedRuns)) {
-        r.stored.push(await runChild({ op: 'diff', repo, a: `${DATASET}@1`, b: `${DATASET}@2`, key, tmpDir }, dir));
+        r.stored.push(await ourChild({ op: 'diff', repo, a: `${DATASET}@1`, b: `${DATASET}@2`, key, tmpDir }, dir));
         parts.push(`stored ${sec(r.stored.at(-1)!)}`);
       }
       if (i < spec.runs) {
         if (more(r.plain, spec.runs)) {
-          r.plain.push(await runChild({ op: 'diff', repo, a: files.base, b: files.v2, key, tmpDir }, dir));
+          r.plain.push(await ourChild({ op: 'diff', repo, a: files.base, b: files.v2, key, tmpDir }, dir));
           parts.push(`plain ${sec(r.plain.at(-1)!)}`);
         }
         r.duck.push(await duck.run(r.sql));
@@ -261,7 +242,7 @@ async function runCase(ctx: SuiteContext, work: string, duck: DuckDiff, spec: Ca
         parts.push(`DuckDB ${sec(r.duck[i]!)}`, `GNU diff ${sec(r.gnu[i]!)}`);
         if (files.shuffled) {
           if (more(r.shuffled, spec.runs)) {
-            r.shuffled.push(await runChild({ op: 'diff', repo, a: files.base, b: files.shuffled, key, tmpDir }, dir));
+            r.shuffled.push(await ourChild({ op: 'diff', repo, a: files.base, b: files.shuffled, key, tmpDir }, dir));
             parts.push(`shuffled: ours ${sec(r.shuffled.at(-1)!)} (${fmt(r.shuffled.at(-1)!.rssMB)} MB)`);
           }
           r.duckShuffled.push(await duck.run(sqlShuffled));
@@ -483,7 +464,7 @@ export async function datasetSuite(ctx: SuiteContext): Promise<DatasetSuiteResul
   };
 }
 
-// node dist/bench/datasets.js --child '<job>'   (spawned by runChild)
+// node dist/bench/datasets.js --child '<job>'   (spawned by ourChild, bench/child.ts)
 if (process.argv[2] === '--child' && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   childMain(JSON.parse(process.argv[3] ?? '{}') as ChildJob).catch((e: unknown) => {
     process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);

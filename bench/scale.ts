@@ -21,8 +21,8 @@
 // since RSS also counts LevelDB's mmapped table files; the child times the
 // library call from opening the repository (a few ms) to its end, not Node's start. Builders that grow a repository (versions, log) run in this process, and the
 // repository is closed while a child works on it.
-import { spawn } from 'node:child_process';
 import { getHeapStatistics } from 'node:v8';
+import { runChild } from './child.js';
 import { createWriteStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -173,21 +173,10 @@ const HEAP_MB = Number(process.env.SCALE_HEAP_MB ?? 256);
 const BUNDLE_MAX = Number(process.env.SCALE_LOG_BUNDLE_MAX ?? 100_000);
 
 /** Runs `job` in its own process, measured (child). */
-function run(job: Job, cwd: string, heapMB = HEAP_MB): Promise<Measured> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [`--max-old-space-size=${heapMB}`, '--expose-gc', THIS_FILE, '--child', JSON.stringify(job)], { cwd, env: { ...process.env, TMPDIR: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.on('error', reject);
-    c.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${job.op} failed (exit ${code}): ${stderr.trim().slice(-2000)}`));
-      const m = JSON.parse(stdout.trim().split('\n').pop()!) as Measured;
-      log(`    ${job.op}: ${(m.ms / 1000).toFixed(2)} s, peak RSS ${fmt(m.rssMB)} MB, anonymous ${fmt(m.anonMB)} MB (live heap ${fmt(m.liveMB)} MB, off the heap ${fmt(m.offHeapMB)} MB)`);
-      resolve(m);
-    });
-  });
+async function run(job: Job, cwd: string, heapMB = HEAP_MB): Promise<Measured> {
+  const m = await runChild<Measured>(THIS_FILE, job, { cwd, what: job.op, nodeArgs: [`--max-old-space-size=${heapMB}`, '--expose-gc'] });
+  log(`    ${job.op}: ${(m.ms / 1000).toFixed(2)} s, peak RSS ${fmt(m.rssMB)} MB, anonymous ${fmt(m.anonMB)} MB (live heap ${fmt(m.liveMB)} MB, off the heap ${fmt(m.offHeapMB)} MB)`);
+  return m;
 }
 
 /** A point's memory figures of one operation: `<op>Rss`, `<op>Anon`, `<op>Live`, `<op>Off`. */

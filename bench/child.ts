@@ -1,0 +1,23 @@
+// One measured operation in its own process: `node [nodeArgs] script --child <job as JSON>`,
+// whose last stdout line is its result as JSON. TMPDIR is the bench's temporary directory, so a
+// child's spill files stay there.
+import { spawn } from 'node:child_process';
+
+export function runChild<T>(script: string, job: unknown, opts: { cwd: string; what: string; nodeArgs?: string[] }): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, '--child', JSON.stringify(job)], { cwd: opts.cwd, env: { ...process.env, TMPDIR: opts.cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.on('error', reject);
+    c.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${opts.what} failed, exit ${code}:\n${stderr.trim().slice(-2000)}`));
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop()!) as T);
+      } catch (e) {
+        reject(new Error(`${opts.what}: unreadable output ${JSON.stringify(stdout.slice(0, 200))}`, { cause: e }));
+      }
+    });
+  });
+}
