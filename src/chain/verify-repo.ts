@@ -95,8 +95,8 @@ class BatchReader {
 
 /**
  * A set of object ids, each its 32 hash bytes in one typed array (open addressing, doubled at 0.7
- * full: 32 to 46 bytes an id). Verify remembers the log's subjects to skip them among all objects;
- * a Set of id strings cost about 120 bytes each, 120 MB at a million entries.
+ * full: 46 to 91 bytes an id with the free slots). Verify remembers the log's subjects to skip them
+ * among all objects; a Set of id strings cost about 120 bytes each.
  */
 class IdSet {
   private w = new Uint32Array(8 * 1024);
