@@ -130,7 +130,7 @@ async function replayInto(dir: string, files: string[], onProgress?: Progress): 
     const store = new Store({ db, crypto: nodeProvider, schemas });
     const r = await replayFiles(store, files, onProgress);
     const repo = await new Repo({ db, crypto: nodeProvider, dir, close: async () => undefined })._load();
-    const report = await repo.verify({ workers: 0 });
+    const report = await repo.verify();
     if (!report.ok) {
       const p = report.problems[0]!;
       throw new BundleError('BUNDLE_INVALID', `the bundled record does not verify: ${p.what}`, { problems: report.problems.length });
@@ -146,7 +146,7 @@ async function replayOnto(repo: Repo, copy: string, files: string[], onProgress?
   const copied = await openRepo({ dir: copy });
   try {
     const r = await replayFiles(copied.store, files, onProgress);
-    const report = await copied.verify({ workers: 0 });
+    const report = await copied.verify();
     if (!report.ok) throw new BundleError('BUNDLE_INVALID', `the record with this bundle does not verify: ${report.problems[0]!.what}`, { problems: report.problems.length });
     return r;
   } finally {

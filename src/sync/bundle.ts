@@ -11,7 +11,7 @@
 // `verify` on it before making it visible.
 import { z } from 'zod';
 import { BundleError, CognifyError, InputError } from '../core/errors.js';
-import { fromHex, utf8, fromUtf8 } from '../core/bytes.js';
+import { fromHex, plain, utf8, fromUtf8 } from '../core/bytes.js';
 import type { ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { Store } from '../store/store.js';
@@ -129,6 +129,8 @@ export interface ReplayResult {
 }
 
 const BATCH = 512;
+/** Log entries applied together, their subjects read in one getMany. */
+const ENTRY_RUN = 256;
 
 /** Name the item a failure is about, keeping the error's code and family. */
 function at(e: unknown, where: string): never {
@@ -150,12 +152,49 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
   // A full bundle starts an empty store; an incremental one continues the exact prefix it names.
   let state = emptyTrustState();
   let manifest: BundleManifest | undefined;
-  let pending: { sub: 'objects' | 'chunks'; key: string; value: Uint8Array }[] = [];
+  // Objects, chunks and log entries go in batches of about BATCH writes, one transaction each: an
+  // entry's subjects are read from the open batch when they are staged there (a write and a
+  // commit per entry kept the import waiting on LevelDB: 3.5 ms an entry). The store replayed
+  // into is a new repository or a copy, verified before it is used, so a batch need not stand alone.
+  let tx = store.begin();
   const counts = { objects: 0, chunks: 0, entries: 0 };
   const flush = async () => {
-    if (!pending.length) return;
-    await store.write(pending.map((p) => ({ type: 'put' as const, sublevel: store.sub[p.sub], key: p.key, value: p.value })));
-    pending = [];
+    if (!tx.size) return;
+    await tx.commit();
+    tx = store.begin();
+  };
+  // A bundle holds its objects before its log entries, so an entry's subjects were written a
+  // while before: entries are applied in runs of up to ENTRY_RUN, their subjects read in one
+  // getMany (one get each spent 0.3-0.6 ms of the main thread in classic-level).
+  const fetched = new Map<ObjectId, Uint8Array>();
+  const load = async (id: ObjectId): Promise<CognifyObject> => {
+    const bytes = tx.staging(id) ?? fetched.get(id);
+    return bytes ? store.check(id, bytes).value : (await store.get(id)).value;
+  };
+  let run: { entry: LogEntry; id: ObjectId; bytes: Uint8Array; offset: number }[] = [];
+  const applyRun = async () => {
+    const entries = run;
+    run = [];
+    const want = [...new Set(entries.flatMap((e) => e.entry.subjects))].filter((id) => !tx.staging(id));
+    const values = want.length ? await store.sub.objects.getMany(want.map((id) => id.slice(7))) : [];
+    want.forEach((id, i) => values[i] !== undefined && fetched.set(id, plain(values[i]!)));
+    for (const { entry, id, bytes, offset } of entries) {
+      if (manifest!.since > 0 && entry.seq === manifest!.since && entry.prev !== head.head) {
+        throw new BundleError('SYNC_DIVERGED', `the logs have diverged: the bundle's log entry ${entry.seq} follows another entry ${entry.seq - 1} than this repository's; each side added entries the other lacks, and a log takes one history: nothing was changed`, { seq: entry.seq });
+      }
+      if (entry.seq === 0 && entry.subjects[0] !== manifest!.repo) throw new BundleError('BUNDLE_INVALID', `log entry 0 creates repository ${entry.subjects[0]}, not the manifest's ${manifest!.repo}`, { offset });
+      try {
+        const touched = await applyEntry({ crypto, state, entry, entryId: id, load, rules: opts.rules });
+        head = stageAppend(tx, head, bytes, id);
+        stageTrustIndex(tx, state, touched);
+        for (const [k, v] of opts.derived(entry)) tx.put('indexes', k, v);
+      } catch (e) {
+        at(e, `log entry ${entry.seq} (byte ${offset} of the bundle)`);
+      }
+      counts.entries++;
+      if (tx.size >= BATCH) await flush();
+    }
+    fetched.clear();
   };
   for await (const ev of events) {
     if (ev.type === 'manifest') {
@@ -188,6 +227,7 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
       continue;
     }
     if (ev.type === 'end') {
+      if (run.length) await applyRun();
       await flush();
       if (!manifest) throw new BundleError('BUNDLE_INVALID', 'the bundle has no manifest', {});
       if (head.size !== manifest.size) throw new BundleError('BUNDLE_INVALID', `the manifest says ${manifest.size} log entries but the bundle holds ${head.size - manifest.since}${manifest.since ? ` after entry ${manifest.since}` : ''}; the bundle is incomplete`, {});
@@ -210,7 +250,8 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
     }
     if (!manifest) throw new BundleError('BUNDLE_INVALID', `an item at byte ${ev.offset} before the manifest`, { offset: ev.offset });
     if (ev.kind === 'chunk') {
-      pending.push({ sub: 'chunks', key: ev.id.slice(7), value: ev.bytes });
+      if (run.length) await applyRun();
+      tx.put('chunks', ev.id.slice(7), ev.bytes);
       counts.chunks++;
     } else {
       let obj: CognifyObject;
@@ -219,30 +260,18 @@ export async function replayBundle(store: Store, events: AsyncIterable<BundleEve
       } catch (e) {
         at(e, `the object at byte ${ev.offset}`);
       }
-      if (obj.type !== 'log-entry') {
-        pending.push({ sub: 'objects', key: ev.id.slice(7), value: ev.bytes });
-        counts.objects++;
-      } else {
-        await flush();
-        const entry = obj as unknown as LogEntry;
-        if (manifest.since > 0 && entry.seq === manifest.since && entry.prev !== head.head) {
-          throw new BundleError('SYNC_DIVERGED', `the logs have diverged: the bundle's log entry ${entry.seq} follows another entry ${entry.seq - 1} than this repository's; each side added entries the other lacks, and a log takes one history: nothing was changed`, { seq: entry.seq });
-        }
-        if (entry.seq === 0 && entry.subjects[0] !== manifest.repo) throw new BundleError('BUNDLE_INVALID', `log entry 0 creates repository ${entry.subjects[0]}, not the manifest's ${manifest.repo}`, { offset: ev.offset });
-        try {
-          const touched = await applyEntry({ crypto, state, entry, entryId: ev.id as ObjectId, load: async (id) => (await store.get(id)).value, rules: opts.rules });
-          const tx = store.begin();
-          head = stageAppend(tx, head, ev.bytes, ev.id as ObjectId);
-          stageTrustIndex(tx, state, touched);
-          for (const [k, v] of opts.derived(entry)) tx.put('indexes', k, v);
-          await tx.commit();
-        } catch (e) {
-          at(e, `log entry ${entry.seq} (byte ${ev.offset} of the bundle)`);
-        }
-        counts.entries++;
+      if (obj.type === 'log-entry') {
+        run.push({ entry: obj as unknown as LogEntry, id: ev.id as ObjectId, bytes: ev.bytes, offset: ev.offset });
+        if (run.length >= ENTRY_RUN) await applyRun();
+        continue;
       }
+      // an object after entries: those entries are applied first (their subjects came before them)
+      if (run.length) await applyRun();
+      tx.putEncoded(ev.id as ObjectId, ev.bytes);
+      counts.objects++;
     }
-    if (pending.length >= BATCH) await flush();
+    if (tx.size >= BATCH) await flush();
   }
+  if (run.length) await applyRun(); // a bad entry is named before the missing trailer, as it is read first
   throw new BundleError('BUNDLE_TRUNCATED', 'the bundle ended without its trailer', {});
 }
