@@ -34,14 +34,14 @@ export function progressBar(stderr: NodeJS.WriteStream, label: string): { onProg
  * Progress of a transfer whose total is not known ahead (bundles, push, pull) on stderr, only
  * when it is a terminal: the phase, objects so far, bytes so far and the rate, at most ten times a second.
  */
-export function transferProgress(stderr: NodeJS.WriteStream): { onProgress?: (p: { phase: string; items: number; bytes: number }) => void; done: () => void } {
+export function transferProgress(stderr: NodeJS.WriteStream, clock: () => number = () => performance.now()): { onProgress?: (p: { phase: string; items: number; bytes: number }) => void; done: () => void } {
   if (stderr.isTTY !== true) return { done: () => {} };
-  const t0 = performance.now();
-  let last = 0;
+  const t0 = clock();
+  let last = -Infinity;
   let shown = false;
   return {
     onProgress: ({ phase, items, bytes }) => {
-      const now = performance.now();
+      const now = clock();
       if (now - last < 100) return;
       last = now;
       shown = true;
