@@ -37,6 +37,7 @@ import { runRules } from '../runs/run-rules.js';
 import { repoDiff, statOf, type RepoDiffOptions } from './diff.js';
 import type { DiffSummary, TableDiff } from '../diff/diff.js';
 import { createVerifyPool } from '../node/verify-pool.js';
+import { fileIdRuns } from '../node/id-runs.js';
 import { policySchemas } from '../policy/policy-types.js';
 import { policyRules } from '../policy/policy-rules.js';
 import { Approvals, Policies } from './approvals.js';
@@ -407,7 +408,7 @@ export class Repo {
     const big = (await this.logSize()) > 1024 || (workers ?? 0) > 0;
     const pool = this.crypto === nodeProvider && workers !== 0 && big ? createVerifyPool(workers ? { size: workers } : {}) : undefined;
     try {
-      return await verifyRepository({ ...rest, store: this.store, rules, references, derivedIndex: { prefixes: DERIVED_PREFIXES, optional: ['version/'], of: derivedRecords }, ...(pool ? { verifyMany: pool.verifyMany } : {}) });
+      return await verifyRepository({ ...rest, store: this.store, rules, references, derivedIndex: { prefixes: DERIVED_PREFIXES, optional: ['version/'], of: derivedRecords }, idRuns: rest.idRuns ?? fileIdRuns(), ...(pool ? { verifyMany: pool.verifyMany } : {}) });
     } finally {
       await pool?.close();
     }

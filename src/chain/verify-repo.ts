@@ -17,6 +17,7 @@ import { keyIndexValue, rolesIndexValue } from './trust-index.js';
 import { isSigned, verifyObjectSignature } from './signed-object.js';
 import { fingerprintOf } from './signer.js';
 import { DerivedCheck, type DerivedSpec } from './derived-check.js';
+import { SubjectIds, type IdRuns } from './subject-ids.js';
 
 export interface VerifyProblem {
   where: string;
@@ -63,6 +64,12 @@ export interface VerifyOptions {
    * that index existed, and is skipped (its readers fall back to the log).
    */
   derivedIndex?: DerivedSpec;
+  /**
+   * Where the log's subject ids go beyond `subjectSlots` (default 2^18, 8 MB), sorted, to be merged
+   * with the objects in the last phase (src/node/id-runs.ts). None: they are all held in memory.
+   */
+  idRuns?: IdRuns;
+  subjectSlots?: number;
   signal?: AbortSignal;
 }
 
@@ -93,66 +100,15 @@ class BatchReader {
   }
 }
 
-/**
- * A set of object ids, each its 32 hash bytes in one typed array (open addressing, doubled at 0.7
- * full: 46 to 91 bytes an id with the free slots). Verify remembers the log's subjects to skip them
- * among all objects; a Set of id strings cost about 120 bytes each.
- */
-class IdSet {
-  private w = new Uint32Array(8 * 1024);
-  private size = 0;
-
-  /** The id's hash as eight words (ids are `sha256:` and 64 hex digits, checked by the entry's schema). */
-  private static key(id: string): Uint32Array {
-    const k = new Uint32Array(8);
-    for (let i = 0; i < 8; i++) k[i] = Number.parseInt(id.slice(7 + i * 8, 15 + i * 8), 16) >>> 0;
-    if (k.every((x) => x === 0)) k[7] = 1; // all zero marks an empty slot (and is no SHA-256 anyone will find)
-    return k;
-  }
-
-  private static empty(w: Uint32Array, o: number): boolean {
-    for (let j = 0; j < 8; j++) if (w[o + j] !== 0) return false;
-    return true;
-  }
-
-  /** The offset of `k`'s slot, or of the empty slot where it would go. */
-  private static find(w: Uint32Array, k: Uint32Array): number {
-    const mask = w.length / 8 - 1;
-    for (let i = k[0]! & mask; ; i = (i + 1) & mask) {
-      const o = i * 8;
-      if (IdSet.empty(w, o)) return o;
-      let same = true;
-      for (let j = 0; j < 8 && same; j++) same = w[o + j] === k[j];
-      if (same) return o;
-    }
-  }
-
-  has(id: string): boolean {
-    return !IdSet.empty(this.w, IdSet.find(this.w, IdSet.key(id)));
-  }
-
-  add(id: string): void {
-    const k = IdSet.key(id);
-    const o = IdSet.find(this.w, k);
-    if (!IdSet.empty(this.w, o)) return;
-    this.w.set(k, o);
-    if (++this.size > (this.w.length / 8) * 0.7) {
-      const old = this.w;
-      this.w = new Uint32Array(old.length * 2);
-      for (let j = 0; j < old.length; j += 8) if (!IdSet.empty(old, j)) this.w.set(old.subarray(j, j + 8), IdSet.find(this.w, old.subarray(j, j + 8)));
-    }
-  }
-}
-
 function isStoredEntry(d: unknown): d is StoredEntry {
   return typeof d === 'object' && d !== null && 'entry' in d && 'bytes' in d;
 }
 
 /** The subject objects of a batch of decoded entries not yet checked, in one getMany. */
-async function prefetch(store: Store, decoded: unknown[], checked: IdSet): Promise<Map<string, Uint8Array>> {
+async function prefetch(store: Store, decoded: unknown[], checked: SubjectIds): Promise<Map<string, Uint8Array>> {
   const ids = new Set<ObjectId>();
   for (const d of decoded) {
-    if (isStoredEntry(d)) for (const id of d.entry.subjects) if (!checked.has(id)) ids.add(id);
+    if (isStoredEntry(d)) for (const id of d.entry.subjects) if (!checked.recent(id)) ids.add(id);
   }
   const list = [...ids];
   const values = await store.sub.objects.getMany(list.map(idHex));
@@ -170,6 +126,15 @@ function describe(e: unknown): { what: string; code: string } {
 }
 
 export async function verifyRepository(opts: VerifyOptions): Promise<VerifyReport> {
+  const checked = new SubjectIds(opts.idRuns, opts.subjectSlots);
+  try {
+    return await verifyWith(opts, checked);
+  } finally {
+    await checked.close();
+  }
+}
+
+async function verifyWith(opts: VerifyOptions, checked: SubjectIds): Promise<VerifyReport> {
   const { store } = opts;
   const crypto = store.crypto;
   const max = opts.maxProblems ?? MAX_DEFAULT;
@@ -179,7 +144,6 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     report.problems.push(typeof e === 'string' ? { where, what: e, code: code ?? 'INTEGRITY' } : { where, ...describe(e) });
   };
   const counter = { signatures: 0 };
-  const checked = new IdSet();
 
   // References, checked a few thousand at a time as they are met (existence only, no values
   // read), so memory stays bounded: holding every chunk id of a 10M-row dataset ran verify out
@@ -187,6 +151,10 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
   let pendingRefs: [ObjectId, ObjectId[], string[]][] = [];
   let pendingIds = 0;
   const refProblems: [string, string][] = [];
+  // once (a subject repeated after SubjectIds spilled is loaded, and its references noted, again)
+  const refProblem = (where: string, what: string) => {
+    if (refProblems.length < max && !refProblems.some(([w, x]) => w === where && x === what)) refProblems.push([where, what]);
+  };
   const noteRefs = (id: ObjectId, obj: CognifyObject) => {
     const r = opts.references?.(obj);
     if (r && (r.objects.length || r.chunks.length)) {
@@ -206,14 +174,14 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     let o = 0;
     let c = 0;
     for (const [from, os, cs] of refs) {
-      for (const id of os) if (!haveObjects[o++] && refProblems.length < max) refProblems.push([`object ${from}`, `refers to ${id}, which is not in the repository`]);
-      for (const hex of cs) if (!haveChunks[c++] && refProblems.length < max) refProblems.push([`object ${from}`, `refers to chunk sha256:${hex}, which is not in the repository`]);
+      for (const id of os) if (!haveObjects[o++]) refProblem(`object ${from}`, `refers to ${id}, which is not in the repository`);
+      for (const hex of cs) if (!haveChunks[c++]) refProblem(`object ${from}`, `refers to chunk sha256:${hex}, which is not in the repository`);
     }
   };
   // Objects referenced by the log are checked on first load and remembered.
   const load = async (id: ObjectId): Promise<CognifyObject> => {
     const obj = (await store.get(id)).value;
-    checked.add(id);
+    await checked.add(id);
     noteRefs(id, obj);
     return obj;
   };
@@ -326,7 +294,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     const loadBatch = async (id: ObjectId): Promise<CognifyObject> => {
       const bytes = prefetched.get(id);
       if (bytes === undefined) return load(id);
-      checked.add(id);
+      await checked.add(id);
       const value = store.check(id, bytes).value;
       noteRefs(id, value);
       return value;
@@ -438,7 +406,7 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
     opts.signal?.throwIfAborted();
     report.objects++;
     const id = `sha256:${hex}` as ObjectId;
-    if (checked.has(id)) continue;
+    if (await checked.has(hex)) continue;
     try {
       const { value } = store.check(id, plain(raw));
       noteRefs(id, value);
