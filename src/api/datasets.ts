@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { CborValue } from '../core/cbor.js';
 import { CognifyError, InputError, IntegrityError, RepoError, tagCaller } from '../core/errors.js';
 import { toHex } from '../core/bytes.js';
-import type { ObjectId } from '../core/ids.js';
+import { idHex, type ObjectId } from '../core/ids.js';
 import type { CognifyObject } from '../store/object-codec.js';
 import type { Signer } from '../chain/signer.js';
 import { signObject, type Signed } from '../chain/signed-object.js';
@@ -78,11 +78,45 @@ export interface CommitResult {
 const EMPTY_PROVENANCE: Provenance = { source: null, rights: null, collectionPeriod: null, transformations: null, exclusions: null, contact: null };
 
 
-/** Bytes of the recipe nodes not yet in the store (they are written with the version). */
-async function newNodeBytes(store: Repo['store'], nodes: Map<string, Uint8Array>): Promise<number> {
-  let n = 0;
-  for (const [id, bytes] of nodes) if (!(await store.has(id as ObjectId))) n += bytes.length;
-  return n;
+/**
+ * A commit's recipe nodes, written ahead as the chunks are instead of held for the final batch (a
+ * 5 GB file makes about 50 MB of them, all held until its end before). Nodes taken before a chunk
+ * batch is sent refer only to chunks in it or before it, and to nodes taken with them or before,
+ * so each lot is written just after its chunk batch: a killed commit leaves unreferenced objects
+ * whose references all exist, which verify accepts. What the recipe's finish makes (the spine
+ * up to the root) is left for the final batch (`rest`).
+ */
+class NodeWriter {
+  private pending: { id: ObjectId; bytes: Uint8Array }[] = [];
+  /** Bytes of the nodes the store did not have. */
+  newBytes = 0;
+
+  constructor(private readonly store: Repo['store']) {}
+
+  add(id: ObjectId, bytes: Uint8Array): void {
+    this.pending.push({ id, bytes });
+  }
+
+  /** The nodes added so far, to be written once what they refer to is. */
+  take(): { id: ObjectId; bytes: Uint8Array }[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  async write(nodes: { id: ObjectId; bytes: Uint8Array }[]): Promise<void> {
+    if (!nodes.length) return;
+    const fresh = await this.store.putEncodedMany(nodes);
+    fresh.forEach((isNew, k) => void (isNew && (this.newBytes += nodes[k]!.bytes.length)));
+  }
+
+  /** The nodes never written, once each, for the final batch; those the store lacks count as new. */
+  async rest(): Promise<{ id: ObjectId; bytes: Uint8Array }[]> {
+    const nodes = [...new Map(this.take().map((n) => [n.id, n])).values()];
+    const have = await this.store.sub.objects.hasMany(nodes.map((n) => idHex(n.id)));
+    nodes.forEach((n, k) => void (!have[k] && (this.newBytes += n.bytes.length)));
+    return nodes;
+  }
 }
 
 /** Bytes of chunks read per store call on export. */
@@ -119,12 +153,20 @@ export class Datasets {
       // (Taken before the stream opens: an open stream's error must have a reader waiting.)
       const before = path === undefined ? undefined : await stat(path).catch(() => undefined);
       const source = path === undefined ? (opts.input as AsyncIterable<Uint8Array>) : createReadStream(path, { highWaterMark: 1 << 20 });
-      const nodes = new Map<string, Uint8Array>();
+      const nodes = new NodeWriter(this.store);
+      // a chunk batch, then the nodes made before it was sent (they refer to it or to earlier ones)
+      const putChunks = async (chunks: { id: Uint8Array; bytes: Uint8Array }[]) => {
+        const ahead = nodes.take();
+        const fresh = await this.store.putChunks(chunks);
+        await nodes.write(ahead);
+        return fresh;
+      };
+      const putChunk = async (id: Uint8Array, bytes: Uint8Array) => (await putChunks([{ id, bytes }]))[0]!;
       let ingested: TableIngestResult;
       try {
         const putNode = (node: RecipeNode) => {
           const obj = this.store.encode(node as unknown as CognifyObject);
-          nodes.set(obj.id, obj.bytes);
+          nodes.add(obj.id, obj.bytes);
           return Buffer.from(obj.id.slice('sha256:'.length), 'hex');
         };
         if (format === 'parquet') {
@@ -138,7 +180,7 @@ export class Datasets {
             ...(path !== undefined ? { path } : {}),
             name: path ?? 'input',
             crypto: this.repo.crypto,
-            putChunk: (id, bytes) => this.store.putChunk(id, bytes),
+            putChunk,
             putNode,
             ...(opts.signal ? { signal: opts.signal } : {}),
           });
@@ -149,8 +191,8 @@ export class Datasets {
             ...(format ? { format } : {}),
             name: path ?? 'input',
             crypto: this.repo.crypto,
-            putChunk: (id, bytes) => this.store.putChunk(id, bytes),
-            putChunks: (chunks) => this.store.putChunks(chunks),
+            putChunk,
+            putChunks,
             putNode,
             key,
             ...(opts.duplicates ? { duplicates: opts.duplicates } : {}),
@@ -182,6 +224,7 @@ export class Datasets {
       if (opts.strict && duplicates && duplicates.keys > 0) {
         throw new InputError('INPUT_INVALID', `${path ?? 'input'}: key ${keyText(ingested.key)}: ${describeDuplicates(duplicates)}; remove the repeats, choose another --key, or commit without --strict`, { duplicates, path });
       }
+      const lastNodes = await nodes.rest();
       const summary = {
         name: opts.name,
         rows: ingested.rows,
@@ -189,7 +232,7 @@ export class Datasets {
         sha256: ingested.sha256,
         chunks: ingested.recipe?.chunks ?? 0,
         newChunks: ingested.newChunks,
-        newBytes: ingested.newBytes + (await newNodeBytes(this.store, nodes)),
+        newBytes: ingested.newBytes + nodes.newBytes,
         key: ingested.key,
         keyReusedFrom,
         duplicates,
@@ -197,7 +240,7 @@ export class Datasets {
       if (previous && previous.sha256 === ingested.sha256) return { ...summary, version: head!, number: previous.number, created: false, missingProvenance: missingProvenance(previous.provenance) };
       const number = (previous?.number ?? 0) + 1;
       const r = await this.repo.act(opts.signer, 'dataset.commit', (tx) => {
-        for (const [id, bytes] of nodes) tx.putEncoded(id as ObjectId, bytes);
+        for (const { id, bytes } of lastNodes) tx.putEncoded(id, bytes);
         const version = signObject(
           this.repo.crypto,
           {

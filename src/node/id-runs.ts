@@ -1,6 +1,6 @@
 // Verify's sorted runs of subject ids (src/chain/subject-ids.ts) as files in a temporary
-// directory, made on the first run and removed by close(). The repository itself is never
-// written: verify must work on a read-only one.
+// directory (os.tmpdir(), so TMPDIR), made on the first run and removed by close(); verify
+// writes nothing to the repository.
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

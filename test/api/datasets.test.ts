@@ -74,6 +74,27 @@ describe('repo.datasets', () => {
     expect((await repo.datasets.list()).map((v) => v.version.name).sort()).toEqual(['credit', 'notes', 'support-chat']);
   });
 
+  it('writes recipe nodes ahead with the chunks, not held to the end: a commit failing midway leaves only unreferenced objects whose references exist', async () => {
+    const recipeNodes = async () => {
+      let n = 0;
+      for await (const [hex] of repo.store.sub.objects.iterator()) if ((await repo.store.get(`sha256:${hex}`)).value.type === 'recipe-node') n++;
+      return n;
+    };
+    const before = await recipeNodes();
+    const size = await repo.logSize();
+    // 3 MB of rows in chunks of about 256 bytes (some 12,000 chunks, 750 leaf nodes), then a read error
+    async function* failing() {
+      for (let i = 0; i < 30; i++) yield Buffer.from((i ? '' : 'id,text\n') + Array.from({ length: 2000 }, (_, j) => `${i * 2000 + j},row ${'x'.repeat(40)} ${i * 2000 + j}\n`).join(''));
+      throw new Error('the disk holding the input went away');
+    }
+    await expect(repo.datasets.commit({ name: 'ahead', input: failing(), format: 'csv', chunker: { targetSize: 256 }, signer: ada.signer })).rejects.toThrow('went away');
+    const written = (await recipeNodes()) - before;
+    expect(written).toBeGreaterThan(100);
+    expect(await repo.logSize()).toBe(size);
+    expect(await repo.store.getRef('datasets/ahead')).toBeUndefined();
+    expect((await repo.verify()).ok).toBe(true);
+  });
+
   it('refuses a committer without a data role, bad rows and bad names, changing no ref or log', async () => {
     const size = await repo.logSize();
     const refused = async (p: Promise<unknown>, code: string) => {
