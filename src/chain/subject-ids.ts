@@ -136,6 +136,7 @@ export class SubjectIds {
   private spilled = 0;
   private cursors: RunCursor[] | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private failed: unknown;
 
   /**
    * @param runs where full tables are written; without it the table grows with the log
@@ -176,17 +177,29 @@ export class SubjectIds {
       this.spilled++;
       this.table.add(k);
       const runs = this.runs;
-      this.writing = this.writing.then(() => runs.write(run));
+      // A failed write is not the entry's problem: it is kept and thrown by check() or has().
+      this.writing = this.writing.then(() => runs.write(run)).catch((e: unknown) => void (this.failed ??= e));
       return this.writing;
     }
     this.table.add(k);
+  }
+
+  /** Throw the error of a run that could not be written (the temporary directory, not the repository). */
+  check(): void {
+    if (this.failed !== undefined) throw this.failed;
+  }
+
+  /** Wait for the runs being written, then check(). */
+  async written(): Promise<void> {
+    await this.writing;
+    this.check();
   }
 
   /** Whether the object with hash `hex` was added. Asked in ascending order of `hex` (the objects' order). */
   async has(hex: string): Promise<boolean> {
     if (this.table.has(keyOf(`sha256:${hex}`))) return true;
     if (!this.spilled) return false;
-    await this.writing;
+    await this.written();
     this.cursors ??= this.runs!.read().map((it) => new RunCursor(it));
     for (const c of this.cursors) if ((await c.seek(hex)) === hex) return true;
     return false;
@@ -194,7 +207,7 @@ export class SubjectIds {
 
   /** Stop reading the runs and remove them. */
   async close(): Promise<void> {
-    await this.writing.catch(() => {}); // a failed write was already reported by the add that made it
+    await this.writing;
     for (const c of this.cursors ?? []) await c.it.return?.();
     this.cursors = undefined;
     await this.runs?.close();

@@ -342,6 +342,7 @@ async function verifyWith(opts: VerifyOptions, checked: SubjectIds): Promise<Ver
     }
     await checkRefs();
     await derived?.flush();
+    checked.check();
     // One batch of signature checks in flight while the next batch is replayed: memory stays
     // bounded to two batches, and the checks overlap with the decoding.
     await inFlight;
@@ -402,6 +403,7 @@ async function verifyWith(opts: VerifyOptions, checked: SubjectIds): Promise<Ver
   }
 
   // ---- 4. every other object, chunk and ref --------------------------------------------------
+  await checked.written();
   for await (const [hex, raw] of store.sub.objects.iterator()) {
     opts.signal?.throwIfAborted();
     report.objects++;

@@ -5,6 +5,7 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IdRuns } from '../chain/subject-ids.js';
+import { RepoError } from '../core/errors.js';
 
 /** Bytes read from a run at a time (a whole number of 32-byte ids). */
 const BLOCK = 64 * 1024;
@@ -14,10 +15,15 @@ export function fileIdRuns(opts: { tmpDir?: string } = {}): IdRuns {
   const files: string[] = [];
   return {
     async write(run) {
-      dir ??= await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'cognify-verify-'));
-      const file = join(dir, `run-${files.length}`);
-      await writeFile(file, run, { mode: 0o600 });
-      files.push(file);
+      const base = opts.tmpDir ?? tmpdir();
+      try {
+        dir ??= await mkdtemp(join(base, 'cognify-verify-'));
+        const file = join(dir, `run-${files.length}`);
+        await writeFile(file, run, { mode: 0o600 });
+        files.push(file);
+      } catch (e) {
+        throw new RepoError('IO_FAILED', `cannot write verify's temporary files in ${base}: ${(e as Error).message}; set TMPDIR to a writable directory with room for 32 bytes per log entry`, { path: base }, e);
+      }
     },
     read() {
       return files.map((file) => blocks(file));

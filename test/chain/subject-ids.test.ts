@@ -1,13 +1,14 @@
 // Verify's set of log subject ids (src/chain/subject-ids.ts): exact membership whether the ids sit
 // in the table or were spilled to sorted runs, and the runs as files (src/node/id-runs.ts).
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/core/bytes.js';
 import type { ObjectId } from '../../src/core/ids.js';
 import { SubjectIds, type IdRuns } from '../../src/chain/subject-ids.js';
 import { fileIdRuns } from '../../src/node/id-runs.js';
-import { tempDir } from '../_fixtures.js';
+import { newRepo, person, tempDir } from '../_fixtures.js';
 
 /** Runs kept in memory, read back in blocks of `block` ids. */
 function memoryRuns(block = 3): IdRuns & { written: Uint8Array[]; closed: boolean } {
@@ -112,6 +113,29 @@ describe('fileIdRuns', () => {
       await runs.close();
       expect(await readdir(t.dir)).toEqual([]);
     } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('names the directory and what to do when it cannot write there', async () => {
+    const runs = fileIdRuns({ tmpDir: '/nonexistent/cognify-test' });
+    await expect(runs.write(new Uint8Array(32))).rejects.toMatchObject({
+      code: 'IO_FAILED',
+      message: expect.stringMatching(/^cannot write verify's temporary files in \/nonexistent\/cognify-test: .*ENOENT.*; set TMPDIR to a writable directory/),
+    });
+    await runs.close();
+  });
+
+  it('fails verify with that error, not a log problem, when its runs cannot be written', async () => {
+    const t = await tempDir();
+    const ada = person('Ada');
+    const repo = await newRepo(t.dir, ada);
+    try {
+      for (const n of ['Bob', 'Cy', 'Dee']) await repo.addIdentity({ identity: person(n).identity, signer: ada.signer });
+      expect((await repo.verify({ subjectSlots: 2, idRuns: fileIdRuns({ tmpDir: t.dir }) })).ok).toBe(true);
+      await expect(repo.verify({ subjectSlots: 2, idRuns: fileIdRuns({ tmpDir: join(t.dir, 'missing') }) })).rejects.toMatchObject({ code: 'IO_FAILED', message: expect.stringContaining("cannot write verify's temporary files") });
+    } finally {
+      await repo.close();
       await t.cleanup();
     }
   });
