@@ -146,6 +146,7 @@ export class SubjectIds {
     private readonly runs?: IdRuns,
     private readonly maxSlots = DEFAULT_MAX_SLOTS,
   ) {
+    if (!Number.isSafeInteger(maxSlots) || maxSlots < 1 || (maxSlots & (maxSlots - 1)) !== 0) throw new RangeError(`subjectSlots must be a power of two, got ${maxSlots}`);
     if (maxSlots < MIN_SLOTS) this.table = new IdTable(maxSlots);
   }
 

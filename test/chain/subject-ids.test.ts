@@ -74,6 +74,10 @@ describe('SubjectIds', () => {
     expect(await s.has(idOf('1'.repeat(64)).slice(7))).toBe(true);
   });
 
+  it('takes only a power of two for its table size (the slot is the hash masked by it)', () => {
+    for (const bad of [0, 3, 1000, 1.5, -4]) expect(() => new SubjectIds(memoryRuns(), bad)).toThrow(`subjectSlots must be a power of two, got ${bad}`);
+  });
+
   it('holds everything in the table when it is given nowhere to spill', async () => {
     const s = new SubjectIds(undefined, 4);
     for (let i = 0; i < 100; i++) await s.add(idOf(i.toString(16).padStart(64, '0')));
