@@ -2,6 +2,23 @@
 // whose last stdout line is its result as JSON. TMPDIR is the bench's temporary directory, so a
 // child's spill files stay there.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/**
+ * This process's peak RSS in MB: VmHWM, the high-water mark of its own memory since exec. Not
+ * getrusage's maxRSS: Linux carries into it the RSS of the forked copy of the parent before exec,
+ * so every child of a 725 MB bench parent reported 725 MB (a 40 MB child of an 800 MB parent
+ * reports 767). Elsewhere, maxRSS (KiB).
+ */
+export function peakRssMB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return (Number(m[1]) * 1024) / 1e6;
+  } catch {
+    // not Linux
+  }
+  return (process.resourceUsage().maxRSS * 1024) / 1e6;
+}
 
 export function runChild<T>(script: string, job: unknown, opts: { cwd: string; what: string; nodeArgs?: string[] }): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -8,7 +8,7 @@
 // disagreement fails the run.
 //
 // Our side runs in a child process per operation (this file with --child), so each figure starts
-// from a fresh heap and its peak RSS (process.resourceUsage().maxRSS) is that operation's alone,
+// from a fresh heap and its peak RSS (VmHWM, bench/child.ts peakRssMB) is that operation's alone,
 // not DuckDB's, which runs in the parent. The child times the library call only: not Node's start,
 // nor opening the repository.
 //
@@ -16,7 +16,7 @@
 // the shuffle, commit against git add), and, with BENCH_10M=1, CSV at 10M rows (about 1.5 GB) to
 // check that a stored diff grows with the change, not the file. At BENCH_SCALE ≤ 0.1 the "10M"
 // case (10M × scale rows) is cheap and always runs.
-import { runChild } from './child.js';
+import { peakRssMB, runChild } from './child.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -101,8 +101,7 @@ async function childMain(job: ChildJob): Promise<void> {
     const out: Omit<ChildResult, 'ms' | 'rssMB'> =
       job.op === 'commit' ? { commit: await ours.commit(repo, { name: DATASET, input: job.input, key: job.key }) } : { diff: await ours.diffStat(repo, job.a, job.b, job) };
     const ms = performance.now() - t0;
-    // maxRSS is in KiB (getrusage(2) ru_maxrss on Linux).
-    const result: ChildResult = { ms, rssMB: (process.resourceUsage().maxRSS * 1024) / 1e6, ...out };
+    const result: ChildResult = { ms, rssMB: peakRssMB(), ...out };
     process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
     await repo.close();
