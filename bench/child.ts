@@ -1,6 +1,7 @@
 // One measured operation in its own process: `node [nodeArgs] script --child <job as JSON>`,
 // whose last stdout line is its result as JSON. TMPDIR is the bench's temporary directory, so a
-// child's spill files stay there.
+// child's spill files stay there. UV_THREADPOOL_SIZE is 1, as bin/cognify.cjs sets it for the CLI,
+// unless the bench was started with a size: the figures are what a CLI user sees.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -22,7 +23,7 @@ export function peakRssMB(): number {
 
 export function runChild<T>(script: string, job: unknown, opts: { cwd: string; what: string; nodeArgs?: string[] }): Promise<T> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, '--child', JSON.stringify(job)], { cwd: opts.cwd, env: { ...process.env, TMPDIR: opts.cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, '--child', JSON.stringify(job)], { cwd: opts.cwd, env: { UV_THREADPOOL_SIZE: '1', ...process.env, TMPDIR: opts.cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const bin = fileURLToPath(new URL('../bin/cognify.js', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/cognify.cjs', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'cognify-demo-'));
 const repo = join(root, 'record');
 const env = { ...process.env, COGNIFY_HOME: join(root, 'keystore'), COGNIFY_PASSPHRASE: 'demo passphrase, not for production' };

@@ -14,7 +14,7 @@ if (demo.status !== 0 || !root) {
   process.stderr.write(`screenshots: the demo failed:\n${demo.stdout}${demo.stderr}`);
   process.exit(1);
 }
-const server = spawn(process.execPath, [here('../bin/cognify.js'), '-C', join(root, 'record'), 'serve', '--port', '0', '--json', '--as', 'grace@example.org'], {
+const server = spawn(process.execPath, [here('../bin/cognify.cjs'), '-C', join(root, 'record'), 'serve', '--port', '0', '--json', '--as', 'grace@example.org'], {
   env: { PATH: process.env.PATH, COGNIFY_HOME: join(root, 'keystore') },
   stdio: ['ignore', 'pipe', 'inherit'],
 });

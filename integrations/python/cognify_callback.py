@@ -261,7 +261,7 @@ class CognifyCallback(_CallbackBase):
         except OSError as e:
             raise CognifyError(
                 f"cognify {what}: cannot start the Cognify CLI {self.command!r} ({e}); install it (npm install cognify) "
-                "or point COGNIFY_CLI / cognify= at it, e.g. 'node /path/to/cognify/bin/cognify.js'",
+                "or point COGNIFY_CLI / cognify= at it, e.g. 'node /path/to/cognify/bin/cognify.cjs'",
                 command=cmd,
             ) from e
         if p.returncode != 0:

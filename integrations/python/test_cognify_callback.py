@@ -1,5 +1,5 @@
 """Tests of cognify_callback.py: a fake Trainer loop (no transformers, no torch) that writes real
-checkpoint directories and drives the real Cognify CLI (node bin/cognify.js of this checkout)
+checkpoint directories and drives the real Cognify CLI (node bin/cognify.cjs of this checkout)
 against a temporary repository and keystore.
 
 Run: ``npm run build`` at the repository root, then ``cd integrations/python && python3 -m unittest -v``.
@@ -29,7 +29,7 @@ import cognify_callback  # noqa: E402
 from cognify_callback import MAX_EVENTS, CognifyCallback, CognifyError, CognifyWarning  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI_JS = ROOT / "bin" / "cognify.js"
+CLI_JS = ROOT / "bin" / "cognify.cjs"
 DATASET = ROOT / "fixtures" / "datasets" / "credit-decisions.v1.csv"
 PASSPHRASE = "integration test passphrase, not a secret"
 

@@ -1,4 +1,4 @@
-// Shared helpers for the CLI tests (STYLE.md point 9): run the real bin/cognify.js in a child
+// Shared helpers for the CLI tests (STYLE.md point 9): run the real bin/cognify.cjs in a child
 // process and look at stdout, stderr and the exit code, exactly as a user or a script would.
 // Keys for most tests are made through the library with a low scrypt cost: a key made by
 // `cognify id new` costs ~0.5 s per unlock (N = 2^17), one made here ~5 ms.
@@ -18,7 +18,7 @@ import { createKey, unlockKey, type KeyInfo } from '../../src/node/keystore.js';
 import { nodeProvider } from '../../src/node/node-crypto.js';
 import { SUBLEVELS } from '../../src/store/store.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/cognify.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/cognify.cjs', import.meta.url));
 export const PASS = 'correct horse battery staple';
 export const FAST_SCRYPT = { N: 2 ** 12, r: 8, p: 1 };
 /** Set on the child so a test that forgets COGNIFY_HOME can never touch a real ~/.cognify. */
@@ -42,7 +42,7 @@ export interface RunOptions {
   input?: string;
 }
 
-/** Run `node bin/cognify.js ...args`; stdin is a pipe (never a TTY), holding `input` if given. */
+/** Run `node bin/cognify.cjs ...args`; stdin is a pipe (never a TTY), holding `input` if given. */
 export function run(args: string[], opts: RunOptions): Promise<RunResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: NO_HOME };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
