@@ -4,10 +4,9 @@
 //
 // CommonJS, so that it runs before anything uses libuv's threadpool: an ES module entry is itself
 // read through the pool, which fixes the pool's size (UV_THREADPOOL_SIZE, read once) before the
-// first line runs. LevelDB's reads and writes run on that pool, and glibc gives each thread that
-// allocates its own arena, which keeps what the thread freed: with the default 4 threads a verify
-// of 3M rows held 80 to 93 MB off the V8 heap, with 1 thread 51 to 53 MB and no slower (2: 59 to
-// 70 MB; docs/ARCHITECTURE.md "Decisions"). A UV_THREADPOOL_SIZE the user set is kept.
+// first line runs. One thread, unless the user set a size: LevelDB works on the pool, and glibc
+// keeps what each pool thread freed in that thread's own arena (figures in docs/ARCHITECTURE.md,
+// CLI).
 'use strict';
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '1';
 

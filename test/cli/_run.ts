@@ -2,7 +2,7 @@
 // process and look at stdout, stderr and the exit code, exactly as a user or a script would.
 // Keys for most tests are made through the library with a low scrypt cost: a key made by
 // `cognify id new` costs ~0.5 s per unlock (N = 2^17), one made here ~5 ms.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,38 @@ export function run(args: string[], opts: RunOptions): Promise<RunResult> {
         args,
       });
     });
+  });
+}
+
+/**
+ * Start `cognify -C dir serve --port 0 --json ...args` with `env` (and PATH), and wait for the
+ * address it prints. The page asks for passphrases itself.
+ */
+export async function startServe(dir: string, env: Record<string, string>, args: string[] = []): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, '-C', dir, 'serve', '--port', '0', '--json', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const started = await new Promise<string>((res, rej) => {
+    child.stdout.on('data', () => {
+      try {
+        res((JSON.parse(out) as { url: string }).url);
+      } catch {
+        // not all of it yet
+      }
+    });
+    child.once('exit', (code) => rej(new Error(`cognify serve exited ${code}: ${err}`)));
+  });
+  return { child, url: started, output: () => out + err };
+}
+
+/** SIGTERM a child and wait until it has exited. */
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((res) => {
+    if (child.exitCode !== null) return res();
+    child.once('exit', () => res());
+    child.kill('SIGTERM');
   });
 }
 

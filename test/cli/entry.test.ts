@@ -1,12 +1,11 @@
 // The entry point, bin/cognify.cjs: it gives libuv's threadpool one thread unless the user chose a
-// size (docs/ARCHITECTURE.md "Decisions": each pool thread that allocates gets its own glibc arena,
-// which keeps what it freed). Seen from outside, as the threads of a running `cognify serve`: the
-// pool is made when the repository is opened, so it is there by the time the address is printed.
-import { spawn } from 'node:child_process';
+// size (docs/ARCHITECTURE.md, CLI: each pool thread that allocates gets its own glibc arena, which
+// keeps what it freed). Seen from outside, as the threads of a running `cognify serve`: the pool
+// is made when the repository is opened, so it is there by the time the address is printed.
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, initRepo, makeKey, Sandbox } from './_run.js';
+import { initRepo, makeKey, Sandbox, startServe, stop } from './_run.js';
 
 const sb = new Sandbox();
 let home: string;
@@ -22,26 +21,11 @@ afterAll(() => sb.cleanup());
 
 /** The number of threads of a `cognify serve` started with `env`, once it is listening. */
 async function servingThreads(env: Record<string, string>): Promise<number> {
-  const child = spawn(process.execPath, [BIN, '-C', dir, 'serve', '--port', '0', '--json'], { env: { PATH: process.env.PATH ?? '', COGNIFY_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child } = await startServe(dir, { COGNIFY_HOME: home, ...env });
   try {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    await new Promise<void>((res, rej) => {
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) res();
-      });
-      child.once('exit', (code) => rej(new Error(`cognify serve exited ${code}: ${err}`)));
-    });
-    expect(JSON.parse(out)).toHaveProperty('url');
     return (await readdir(`/proc/${child.pid}/task`)).length;
   } finally {
-    await new Promise<void>((res) => {
-      if (child.exitCode !== null) return res();
-      child.once('exit', () => res());
-      child.kill('SIGTERM');
-    });
+    await stop(child);
   }
 }
 

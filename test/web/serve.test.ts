@@ -3,7 +3,7 @@
 // missing, is refused with a wrong passphrase, signs with the right one and sees the status
 // change; a model-risk reviewer completes the quorum. Forged posts and foreign hosts are refused,
 // and the server does not listen beyond loopback unless told to.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listKeys } from '../../src/node/keystore.js';
-import { addPeople, BIN, envFor, expectError, expectOk, initRepo, makeKey, PASS, run, Sandbox, snapshot } from '../cli/_run.js';
+import { addPeople, envFor, expectError, expectOk, initRepo, makeKey, PASS, run, Sandbox, snapshot, startServe, stop } from '../cli/_run.js';
 import { CHROMIUM } from '../cards/_browser.js';
 
 const sb = new Sandbox();
@@ -37,32 +37,9 @@ let url: string;
 let serverOutput: () => string;
 let browser: Browser;
 
-/** Start `cognify serve` and read the address it prints (--json). The page asks for passphrases itself. */
-async function startServe(args: string[], keystore = home): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, '-C', dir, 'serve', '--port', '0', '--json', ...args], { env: { PATH: process.env.PATH ?? '', COGNIFY_HOME: keystore }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  const started = await new Promise<string>((res, rej) => {
-    child.stdout!.on('data', () => {
-      try {
-        res((JSON.parse(out) as { url: string }).url);
-      } catch {
-        // not all of it yet
-      }
-    });
-    child.once('exit', (code) => rej(new Error(`cognify serve exited ${code}: ${err}`)));
-  });
-  return { child, url: started, output: () => out + err };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((res) => {
-    if (child.exitCode !== null) return res();
-    child.once('exit', () => res());
-    child.kill('SIGTERM');
-  });
+/** `cognify serve` of the test repository with `keystore` as COGNIFY_HOME. */
+function serve(args: string[], keystore = home): ReturnType<typeof startServe> {
+  return startServe(dir, { COGNIFY_HOME: keystore }, args);
 }
 
 /** Do something that navigates, and wait for the new page to load. */
@@ -102,7 +79,7 @@ beforeAll(async () => {
   expectOk(await cli(['policy', 'set', policy]));
   expectOk(await cli(['dataset', 'commit', 'credit', CREDIT, '--key', 'applicant_id', '--provenance', PROVENANCE]));
   expectOk(await cli(['run', 'record', '--hf-trainer', LORA, '--name', 'credit-lora', '--dataset', 'train=credit']));
-  ({ child: server, url, output: serverOutput } = await startServe(['--as', 'grace@example.org']));
+  ({ child: server, url, output: serverOutput } = await serve(['--as', 'grace@example.org']));
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-gpu'] });
 }, 120_000);
 
@@ -365,7 +342,7 @@ describe('what the server refuses', () => {
   });
 
   it('with no key of this repository in the keystore, everything reads and nothing offers to sign', async () => {
-    const { child, url: bare } = await startServe([], await sb.dir('cognify-serve-nokeys-'));
+    const { child, url: bare } = await serve([], await sb.dir('cognify-serve-nokeys-'));
     try {
       const inbox = await (await fetch(`${bare}?state=all`)).text();
       expect(inbox).toContain('No key in this keystore belongs to an identity of this repository');
@@ -381,7 +358,7 @@ describe('what the server refuses', () => {
   });
 
   it('with --allow-remote, every request needs the access token printed at start', async () => {
-    const { child, url: remote } = await startServe(['--host', '0.0.0.0', '--allow-remote']);
+    const { child, url: remote } = await serve(['--host', '0.0.0.0', '--allow-remote']);
     try {
       const token = new URL(remote).searchParams.get('token')!;
       expect(token.length).toBeGreaterThanOrEqual(32);
